@@ -1,0 +1,24 @@
+// Package cli holds the vkllm command-line commands. Each command turns its
+// flags into an options struct and calls the library; nothing here exits the
+// process or prints outside the command's own writers.
+package cli
+
+import (
+	"github.com/urfave/cli/v2"
+)
+
+// commands lists every subcommand; each file in this package adds its own
+// through an init-free constructor listed here.
+func commands() []*cli.Command {
+	return []*cli.Command{}
+}
+
+// Main runs the vkllm command line with the given arguments (os.Args).
+func Main(args []string) error {
+	app := &cli.App{
+		Name:     "vkllm",
+		Usage:    "portable LLM inference on Vulkan",
+		Commands: commands(),
+	}
+	return app.Run(args)
+}
