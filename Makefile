@@ -1,0 +1,40 @@
+# vkllm build, test and maintenance targets. `make test` is the command CI runs.
+GO        ?= go
+MODEL     ?= ../shared/models/stories260K-f32.gguf
+PROMPT    ?= Once upon a time
+FUZZTIME  ?= 1m
+BENCH     ?= .
+
+.PHONY: setup build test test-go test-cgocheck run lint bench fuzz
+
+setup:
+	@bash scripts/setup.sh
+
+build:
+	$(GO) build -o bin/vkllm ./cmd/vkllm
+
+# The full test suite: unit, kernel (on lavapipe, validation layer on) and
+# end-to-end tests; the runtime packages once more under cgocheck2; and the
+# committed SPIR-V checked against its sources.
+test: setup lint
+	$(GO) test -timeout 40m ./...
+	GOEXPERIMENT=cgocheck2 $(GO) test -timeout 20m -short ./runtime/...
+	@if grep -q '^check-shaders:' Makefile; then $(MAKE) --no-print-directory check-shaders; fi
+
+run: setup
+	$(GO) run ./cmd/vkllm run -m "$(MODEL)" -p "$(PROMPT)"
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+bench:
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime 3x ./...
+
+# Runs every fuzz target for FUZZTIME each.
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
