@@ -1,0 +1,54 @@
+#version 450
+// rope.comp: rotary position embedding, in place. x holds tokens × heads
+// vectors of headDim floats; the first dims of each are rotated by angle
+// pos(token) × base^(-2i/dims) for pair i; the rest pass through.
+//
+// Bindings (set 0):  0 x float[tokens][heads][headDim] (in place),
+//                    1 pos int[tokens] (readonly; each token's position)
+// Specialization:    0 WG workgroup size
+//                    1 NEOX (bool): pairs (i, i+dims/2) instead of (2i, 2i+1)
+// Push constants:    uint headDim; uint heads; uint tokens; uint dims;
+//                    float base                    (kernels.RopePush)
+// One invocation per rotated pair; dispatch ceil(tokens*heads*dims/2/WG)
+// workgroups, split over x and y.
+#extension GL_GOOGLE_include_directive : require
+
+layout(local_size_x_id = 0) in;
+layout(constant_id = 0) const uint WG = 64;
+layout(constant_id = 1) const bool NEOX = false;
+
+layout(push_constant) uniform Push {
+	uint head_dim;
+	uint heads;
+	uint tokens;
+	uint dims;
+	float base;
+} p;
+
+layout(set = 0, binding = 0) buffer X { float x[]; };
+layout(set = 0, binding = 1) readonly buffer Pos { int pos[]; };
+
+#include "common.glsl"
+
+void main() {
+	uint half_dims = p.dims / 2;
+	uint g = global_linear();
+	if (g >= p.tokens * p.heads * half_dims) {
+		return;
+	}
+	uint i = g % half_dims;
+	uint head = g / half_dims; // token * heads + head
+	uint token = head / p.heads;
+	uint base = head * p.head_dim;
+	uint a = NEOX ? base + i : base + 2 * i;
+	uint b = NEOX ? a + half_dims : a + 1;
+	// base^(-2i/dims) through exp2/log2 keeps the error near one ulp.
+	float freq = exp2(-float(2 * i) / float(p.dims) * log2(p.base));
+	float theta = float(pos[token]) * freq;
+	float c = cos(theta);
+	float s = sin(theta);
+	float x0 = x[a];
+	float x1 = x[b];
+	x[a] = x0 * c - x1 * s;
+	x[b] = x0 * s + x1 * c;
+}

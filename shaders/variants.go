@@ -1,0 +1,124 @@
+package shaders
+
+import (
+	"embed"
+	"fmt"
+	"strings"
+)
+
+// Feature is a set of optional device capabilities a variant relies on,
+// beyond Vulkan 1.1 core.
+type Feature uint32
+
+// The optional features that fast variants use.
+const (
+	// SubgroupArithmetic: subgroup add/max in compute shaders
+	// (VK_SUBGROUP_FEATURE_ARITHMETIC_BIT in the compute stage).
+	SubgroupArithmetic Feature = 1 << iota
+	// Storage16: 16-bit types in storage buffers (storageBuffer16BitAccess).
+	Storage16
+	// Storage8: 8-bit types in storage buffers (storageBuffer8BitAccess,
+	// VK_KHR_8bit_storage on Vulkan 1.1).
+	Storage8
+)
+
+var featureNames = []string{"subgroup", "storage16", "storage8"}
+
+// String lists the features joined by "+", or "none".
+func (f Feature) String() string {
+	var parts []string
+	for i, name := range featureNames {
+		if f&(1<<i) != 0 {
+			parts = append(parts, name)
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, "+")
+}
+
+// Variant is one compiled shader module.
+type Variant struct {
+	Name      string   // module name; the file is spv/<Name>.spv
+	Source    string   // the .comp file compiled
+	Defines   []string // preprocessor definitions, NAME or NAME=VALUE
+	Features  Feature  // optional device features the module needs
+	TargetEnv string   // glslc --target-env and spirv-val target
+}
+
+// Vulkan targets.
+const (
+	Vulkan11 = "vulkan1.1"
+)
+
+// Variants lists every module, portable (Features == 0) variants first for
+// each kernel. Kernel packages find them by name.
+var Variants = []Variant{
+	portable("fill", "fill.comp"),
+	portable("copy", "copy.comp"),
+	portable("add", "binary.comp", "OP_ADD"),
+	portable("mul", "binary.comp", "OP_MUL"),
+	portable("swiglu", "binary.comp", "OP_SWIGLU"),
+	portable("rope", "rope.comp"),
+	portable("rmsnorm", "rmsnorm.comp"),
+	fast("rmsnorm_sg", "rmsnorm.comp", SubgroupArithmetic),
+	portable("softmax", "softmax.comp"),
+	fast("softmax_sg", "softmax.comp", SubgroupArithmetic),
+	portable("matvec_f32", "matvec.comp", "WTYPE_F32"),
+	fast("matvec_f32_sg", "matvec.comp", SubgroupArithmetic, "WTYPE_F32"),
+	portable("matvec_f16", "matvec.comp", "WTYPE_F16"),
+	fast("matvec_f16_sg", "matvec.comp", SubgroupArithmetic, "WTYPE_F16"),
+	fast("matvec_f16_sg_s16", "matvec.comp", SubgroupArithmetic|Storage16, "WTYPE_F16"),
+	portable("matvec_q8_0", "matvec.comp", "WTYPE_Q8_0"),
+	fast("matvec_q8_0_sg", "matvec.comp", SubgroupArithmetic, "WTYPE_Q8_0"),
+	fast("matvec_q8_0_sg_s8", "matvec.comp", SubgroupArithmetic|Storage8|Storage16, "WTYPE_Q8_0"),
+}
+
+// portable declares a variant (Vulkan 1.1 core only).
+func portable(name, src string, defines ...string) Variant {
+	return Variant{Name: name, Source: src, Defines: defines, TargetEnv: Vulkan11}
+}
+
+// fast declares a variant needing features; each feature adds its define.
+func fast(name, src string, f Feature, defines ...string) Variant {
+	v := portable(name, src, defines...)
+	v.Features = f
+	if f&SubgroupArithmetic != 0 {
+		v.Defines = append(v.Defines, "SUBGROUP")
+	}
+	if f&Storage16 != 0 {
+		v.Defines = append(v.Defines, "STORAGE16")
+	}
+	if f&Storage8 != 0 {
+		v.Defines = append(v.Defines, "STORAGE8")
+	}
+	return v
+}
+
+// spv holds the compiled modules, spv/<name>.spv.
+//
+//go:embed spv
+var spv embed.FS
+
+// Lookup returns the variant called name.
+func Lookup(name string) (Variant, error) {
+	for _, v := range Variants {
+		if v.Name == name {
+			return v, nil
+		}
+	}
+	return Variant{}, fmt.Errorf("shaders: no variant %q", name)
+}
+
+// Code returns the SPIR-V of the variant called name.
+func Code(name string) ([]byte, error) {
+	if _, err := Lookup(name); err != nil {
+		return nil, err
+	}
+	b, err := spv.ReadFile("spv/" + name + ".spv")
+	if err != nil {
+		return nil, fmt.Errorf("shaders: %s: %w (run go generate ./shaders)", name, err)
+	}
+	return b, nil
+}
