@@ -38,3 +38,15 @@ fuzz:
 	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
+
+# Shaders: regenerate the committed SPIR-V from shaders/*.comp and the
+# variant table; check-shaders compiles to a scratch folder and fails on any
+# difference (stale, missing or extra modules).
+.PHONY: shaders check-shaders
+shaders:
+	$(GO) generate ./shaders
+
+check-shaders:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  $(GO) run ./shaders/internal/gen -src shaders -out "$$tmp" && \
+	  diff -r -x README.md "$$tmp" shaders/spv && echo "shaders: committed SPIR-V is current"
