@@ -16,7 +16,8 @@ import (
 //   - f16: round to nearest even (quant.F32ToF16);
 //   - int8: s = max|x|/127 over the finite values, q = round(x/s) rounding
 //     half away from zero, clamped to [-127, 127]; s is stored as the scale.
-//     If s is 0 (all zeros, or too tiny for float32) every q is 0. NaN
+//     If s is 0 or subnormal (max|x| < 127 × 2^-126) the scale and every q
+//     are stored as 0. NaN
 //     quantizes to 0 and ±Inf to ±127, so a broken activation cannot make
 //     the conversion undefined.
 func (l Layout) Store(block []byte, head, slot int, x []float32) {
@@ -78,6 +79,11 @@ func QuantizeInt8(q []byte, x []float32) float32 {
 		}
 	}
 	s := amax / 127
+	if s < 0x1p-126 {
+		// A subnormal scale would depend on the device's denorm mode
+		// (shaders may flush it to zero), so the contract stores zeros.
+		s = 0
+	}
 	for i, v := range x {
 		q[i] = byte(int8(quantizeOne(v, s)))
 	}
