@@ -1,0 +1,112 @@
+package cpu
+
+import (
+	"math"
+
+	"github.com/vkllm/vkllm/models/llama"
+)
+
+// Attention computes causal grouped-query attention of every row's query
+// heads over its sequence's cached keys and values: [n][Heads*HeadDim].
+func (b *Backend) Attention(layer int, q Act, s llama.AttnSpec) Act {
+	out := b.alloc(q.Rows, s.Heads*s.HeadDim)
+	if b.opt.Reference {
+		k := make([]float32, s.HeadDim)
+		v := make([]float32, s.HeadDim)
+		for i := range b.rows {
+			for h := 0; h < s.Heads; h++ {
+				o := out.Row(i)[h*s.HeadDim : (h+1)*s.HeadDim]
+				b.attendRef(layer, i, h/(s.Heads/s.KVHeads), q.Row(i)[h*s.HeadDim:(h+1)*s.HeadDim], o, k, v)
+			}
+		}
+		return out
+	}
+	b.attentionFast(layer, q, out, s)
+	return out
+}
+
+// attendRef is one query head of one row: softmax(q·kᵀ/√d) · v over the
+// sequence's positions 0..pos, loading each cached vector through the
+// layout (which dequantizes f16 and int8).
+func (b *Backend) attendRef(layer, row, kvh int, q, out, k, v []float32) {
+	r := b.rows[row]
+	l := b.kv.Layout()
+	scale := 1 / math.Sqrt(float64(len(q)))
+	scores := make([]float32, r.pos+1)
+	for t := range scores {
+		id, slot := r.blocks[t/l.BlockSize], t%l.BlockSize
+		l.Load(b.kv.K(layer, id), kvh, slot, k)
+		scores[t] = float32(float64(Dot(q, k)) * scale)
+	}
+	Softmax(scores)
+	acc := make([]float64, len(out))
+	for t, p := range scores {
+		id, slot := r.blocks[t/l.BlockSize], t%l.BlockSize
+		l.Load(b.kv.V(layer, id), kvh, slot, v)
+		for j, x := range v {
+			acc[j] += float64(p) * float64(x)
+		}
+	}
+	for j := range out {
+		out[j] = float32(acc[j])
+	}
+}
+
+// attentionFast runs one task per (row, KV head) on all threads. A task
+// loads each cached K and V vector once for all the query heads of its
+// group, the access pattern of the GPU's grouped attention kernel.
+func (b *Backend) attentionFast(layer int, q, out Act, s llama.AttnSpec) {
+	tasks := len(b.rows) * s.KVHeads
+	work := int64(tasks) * int64(s.Heads/s.KVHeads) * int64(b.rows[len(b.rows)-1].pos+1) * int64(s.HeadDim) * 2
+	b.parallel(tasks, work, func(wk, lo, hi int) {
+		for t := lo; t < hi; t++ {
+			b.attendGroup(wk, layer, t/s.KVHeads, t%s.KVHeads, q, out, s)
+		}
+	})
+}
+
+// attendGroup attends the query heads of KV head kvh for one row.
+func (b *Backend) attendGroup(wk, layer, row, kvh int, q, out Act, s llama.AttnSpec) {
+	r := b.rows[row]
+	l := b.kv.Layout()
+	g, hd, n := s.Heads/s.KVHeads, s.HeadDim, r.pos+1
+	buf := b.scratch(wk, hd+g*n)
+	vec, scores := buf[:hd], buf[hd:]
+	scale := float32(1 / math.Sqrt(float64(hd)))
+	qs := q.Row(row)[kvh*g*hd : (kvh+1)*g*hd] // the group's query heads are adjacent
+	for t := 0; t < n; t++ {
+		l.Load(b.kv.K(layer, r.blocks[t/l.BlockSize]), kvh, t%l.BlockSize, vec)
+		for h := 0; h < g; h++ {
+			scores[h*n+t] = dotF32(qs[h*hd:(h+1)*hd], vec) * scale
+		}
+	}
+	for h := 0; h < g; h++ {
+		softmaxF32(scores[h*n : (h+1)*n])
+	}
+	o := out.Row(row)[kvh*g*hd : (kvh+1)*g*hd]
+	clear(o)
+	for t := 0; t < n; t++ {
+		l.Load(b.kv.V(layer, r.blocks[t/l.BlockSize]), kvh, t%l.BlockSize, vec)
+		for h := 0; h < g; h++ {
+			axpyF32(o[h*hd:(h+1)*hd], scores[h*n+t], vec)
+		}
+	}
+}
+
+// softmaxF32 is Softmax in float32 arithmetic (float64 exp).
+func softmaxF32(x []float32) {
+	m := float32(math.Inf(-1))
+	for _, v := range x {
+		m = max(m, v)
+	}
+	var sum float32
+	for i, v := range x {
+		e := float32(math.Exp(float64(v - m)))
+		x[i] = e
+		sum += e
+	}
+	inv := 1 / sum
+	for i := range x {
+		x[i] *= inv
+	}
+}
