@@ -5,6 +5,7 @@ import (
 	"io"
 	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/vkllm/vkllm/models/gguf"
 )
@@ -85,21 +86,23 @@ func writeData(w io.Writer, seed uint64, specs []tensorSpec) error {
 		results[i] = make(chan encoded, 1) // never blocks its sender
 	}
 	done := make(chan struct{})
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	defer close(done)
-	go func() {
+	wg.Go(func() {
 		for i, s := range specs {
 			select {
 			case pending <- struct{}{}:
 			case <-done:
 				return
 			}
-			go func() {
+			wg.Go(func() {
 				data, buf, err := s.encode(seed, <-scratch)
 				scratch <- buf
 				results[i] <- encoded{data, err}
-			}()
+			})
 		}
-	}()
+	})
 	pad := make([]byte, alignment)
 	for i, s := range specs {
 		r := <-results[i]
