@@ -26,9 +26,17 @@ func prepareWeight(t *llama.Tensor, fast bool) (weight, error) {
 	if err != nil {
 		return weight{}, fmt.Errorf("cpu: tensor %s: %w", t.Name, err)
 	}
+	if !fast && t.Rows > 1 {
+		return weight{m: m}, nil
+	}
+	return prepareWeightMatrix(m)
+}
+
+// prepareWeightMatrix prepares m for the fast path.
+func prepareWeightMatrix(m Matrix) (weight, error) {
 	w := weight{m: m}
-	if t.Type == quant.F32 && (fast || t.Rows == 1) {
-		w.f32 = float32View(t.Data)
+	if m.Type == quant.F32 {
+		w.f32 = float32View(m.Data)
 	}
 	return w, nil
 }
