@@ -10,7 +10,9 @@ import (
 // commands lists every subcommand; each file in this package adds its own
 // through an init-free constructor listed here.
 func commands() []*cli.Command {
-	return []*cli.Command{}
+	return []*cli.Command{
+		synthCommand(),
+	}
 }
 
 // Main runs the vkllm command line with the given arguments (os.Args).
