@@ -1,10 +1,12 @@
 package synth
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -34,22 +36,38 @@ var fileTypes = map[quant.Type]uint32{
 // writes for quantized files (the current ggml block layouts are version 2).
 const quantizationVersion = 2
 
-// WriteFile writes the model described by cfg to path, removing the partial
-// file if writing fails.
+// WriteFile writes the model described by cfg to path through a temporary
+// file in the same folder and a rename, so no reader ever sees a partial
+// model and a failed write leaves nothing behind.
 func WriteFile(path string, cfg Config) (err error) {
-	f, err := os.Create(path)
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("synth: %w", err)
 	}
 	defer func() {
-		if cerr := f.Close(); err == nil && cerr != nil {
-			err = fmt.Errorf("synth: %w", cerr)
-		}
 		if err != nil {
-			os.Remove(path)
+			tmp.Close()
+			os.Remove(tmp.Name())
 		}
 	}()
-	return Write(f, cfg)
+	// CreateTemp makes the file private; a model is an ordinary output file.
+	if err = tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("synth: %w", err)
+	}
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	if err = Write(bw, cfg); err != nil {
+		return err
+	}
+	if err = bw.Flush(); err != nil {
+		return fmt.Errorf("synth: %w", err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("synth: %w", err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("synth: %w", err)
+	}
+	return nil
 }
 
 // Write writes the model described by cfg to w as GGUF.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -280,4 +282,33 @@ func TestParamCount(t *testing.T) {
 	assert.Equal(t, int64(12*perLayer+768+2*512*768), cfg.ParamCount())
 	cfg.TiedEmbeddings = true
 	assert.Equal(t, int64(12*perLayer+768+512*768), cfg.ParamCount())
+}
+
+func TestWriteFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.gguf")
+	require.NoError(t, WriteFile(path, small(quant.Q4_0)))
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, writeBytes(t, small(quant.Q4_0)), got)
+
+	bad := small(quant.Q4_0)
+	bad.Heads = 5
+	assert.Error(t, WriteFile(filepath.Join(dir, "bad.gguf"), bad))
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "a failed write must leave no file behind")
+	assert.Equal(t, "m.gguf", entries[0].Name())
+}
+
+func BenchmarkWrite(b *testing.B) {
+	for _, typ := range []quant.Type{quant.Q8_0, quant.F16} {
+		b.Run(typ.String(), func(b *testing.B) {
+			cfg := Config{Layers: 12, Dim: 768, FFN: 2048, Heads: 12, KVHeads: 4, Vocab: 512, Type: typ}
+			for b.Loop() {
+				require.NoError(b, Write(io.Discard, cfg))
+			}
+			b.ReportMetric(float64(cfg.ParamCount())*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mparams/s")
+		})
+	}
 }
