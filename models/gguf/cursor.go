@@ -114,13 +114,16 @@ func (c *cursor) u64(what string) (uint64, error) {
 	return binary.LittleEndian.Uint64(b), nil
 }
 
-// maxString bounds keys and tensor names; values are bounded by the file.
+// maxName bounds keys and tensor names; values are bounded by the file.
 const maxName = 1 << 16
 
 // str reads a GGUF string: u64 length, then bytes (not NUL-terminated).
 func (c *cursor) str(what string, limit uint64) (string, error) {
 	at := c.off
-	n, err := c.u64(what + " length")
+	if c.remaining() < 8 { // checked here so the label is built only on error
+		return "", formatErr(at, "%s length: need 8 bytes, only %d left in the file", what, c.remaining())
+	}
+	n, err := c.u64("string length")
 	if err != nil {
 		return "", err
 	}

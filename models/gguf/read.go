@@ -1,7 +1,6 @@
 package gguf
 
 import (
-	"fmt"
 	"io"
 	"math"
 	"math/bits"
@@ -239,7 +238,7 @@ func cmpU64(a, b uint64) int {
 func alignUp(off int64, align uint64) (int64, error) {
 	r := (uint64(off) + align - 1) &^ (align - 1)
 	if r > math.MaxInt64 {
-		return 0, fmt.Errorf("gguf: offset %d aligned to %d overflows", off, align)
+		return 0, formatErr(off, "data offset aligned to %d overflows", align)
 	}
 	return int64(r), nil
 }

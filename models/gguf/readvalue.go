@@ -142,7 +142,7 @@ func fixedArray(t ValueType, b []byte, n int) (any, error) {
 	le := binary.LittleEndian
 	switch t {
 	case TypeUint8:
-		return append([]uint8(nil), b...), nil
+		return decodeN(n, func(i int) uint8 { return b[i] }), nil
 	case TypeInt8:
 		return decodeN(n, func(i int) int8 { return int8(b[i]) }), nil
 	case TypeUint16:
