@@ -12,6 +12,7 @@ import (
 func commands() []*cli.Command {
 	return []*cli.Command{
 		synthCommand(),
+		runCommand(),
 	}
 }
 
