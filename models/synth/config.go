@@ -35,6 +35,10 @@ const (
 	DefaultNormEps  = 1e-5
 )
 
+// maxSize bounds every Config size, far above any real model, so that
+// element counts (products of two sizes) cannot overflow.
+const maxSize = 1 << 24
+
 // withDefaults returns cfg with zero optional fields filled in. Vocab is
 // resolved separately, since it may come from VocabFrom.
 func (cfg Config) withDefaults() Config {
@@ -84,8 +88,8 @@ func (cfg Config) validate() error {
 		{"kv heads", cfg.KVHeads}, {"vocab", cfg.Vocab}, {"context", cfg.Context},
 	}
 	for _, p := range positive {
-		if p.v <= 0 {
-			return fmt.Errorf("synth: %s must be positive, got %d", p.name, p.v)
+		if p.v <= 0 || p.v > maxSize {
+			return fmt.Errorf("synth: %s must be in 1..%d, got %d", p.name, maxSize, p.v)
 		}
 	}
 	if cfg.Dim%cfg.Heads != 0 {

@@ -240,14 +240,15 @@ func TestValidation(t *testing.T) {
 		{"dim not divisible by heads", func(c *Config) { c.Heads = 5 }, "dim 64 is not divisible by heads 5"},
 		{"heads not divisible by kv heads", func(c *Config) { c.KVHeads = 3 }, "heads 4 is not divisible by kv heads 3"},
 		{"odd head dim", func(c *Config) { c.Dim, c.Heads = 60, 4; c.Type = quant.F32 }, "head dim 15"},
-		{"zero layers", func(c *Config) { c.Layers = 0 }, "layers must be positive"},
-		{"negative ffn", func(c *Config) { c.FFN = -1 }, "ffn must be positive"},
+		{"zero layers", func(c *Config) { c.Layers = 0 }, "layers must be in 1..16777216, got 0"},
+		{"negative ffn", func(c *Config) { c.FFN = -1 }, "ffn must be in 1..16777216, got -1"},
 		{"ffn rows break q8_0 blocks", func(c *Config) { c.FFN = 172 },
 			"blk.0.ffn_down.weight: row length 172 is not a multiple of the Q8_0 block size 32"},
 		{"dim rows break q8_0 blocks", func(c *Config) { c.Dim, c.Heads, c.KVHeads = 48, 4, 2 },
 			"token_embd.weight: row length 48 is not a multiple of the Q8_0 block size 32"},
 		{"vocab below the byte tokens", func(c *Config) { c.Vocab = 200 }, "at least 259 tokens"},
 		{"unsupported type", func(c *Config) { c.Type = quant.Q4_K }, "cannot write weights of type Q4_K"},
+		{"absurd dim", func(c *Config) { c.Dim = 1 << 40 }, "dim must be in 1..16777216"},
 		{"missing vocab file", func(c *Config) { c.VocabFrom = "/nonexistent.gguf" }, "nonexistent.gguf"},
 	}
 	for _, tt := range tests {
