@@ -121,8 +121,8 @@ func resolve(cfg Config) (Config, []gguf.KV, error) {
 	return cfg, vocab, cfg.validate()
 }
 
-// metadata returns the general.* and llama.* keys, in the order llama.cpp's
-// converter writes them.
+// metadata returns the general.* and llama.* keys llama.cpp's llama loader
+// reads, with the names and value types its converter writes.
 func metadata(cfg Config) []gguf.KV {
 	kv := []gguf.KV{
 		gguf.Str("general.architecture", "llama"),

@@ -76,8 +76,8 @@ func builtinPieces() []string {
 // padding tokens if n exceeds the pieces we have. Scores fall with the index,
 // so earlier pieces win merges, as in a trained SentencePiece model.
 func builtinVocab(n int) ([]gguf.KV, error) {
-	if n < MinVocab {
-		return nil, fmt.Errorf("synth: built-in vocabulary needs at least %d tokens, got %d", MinVocab, n)
+	if n < MinVocab || n > maxSize {
+		return nil, fmt.Errorf("synth: built-in vocabulary needs %d..%d tokens, got %d", MinVocab, maxSize, n)
 	}
 	tokens := make([]string, 0, n)
 	types := make([]int32, 0, n)
