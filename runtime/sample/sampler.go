@@ -1,0 +1,194 @@
+package sample
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// pcgStream is the fixed second PCG word; only Params.Seed varies.
+const pcgStream = 0x9e3779b97f4a7c15
+
+// Sampler draws tokens from logits with the chain of llama.cpp's common
+// sampler: repetition penalty → top-k → top-p → min-p → temperature →
+// softmax → draw. It owns its PRNG and scratch buffers; it is not safe for
+// concurrent use (use one per sequence).
+type Sampler struct {
+	p       Params
+	rng     *rand.Rand
+	cands   []cand
+	weights []float64 // softmax numerators, parallel to the candidates
+	seen    []uint32  // seen[tok] == gen: tok already penalised this call
+	gen     uint32
+}
+
+// cand is one candidate token. Candidates are ordered by logit, higher
+// first, then by lower id, so every order used here is total and
+// deterministic.
+type cand struct {
+	id    int32
+	logit float32
+}
+
+// New returns a Sampler for p.
+func New(p Params) (*Sampler, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &Sampler{p: p, rng: rand.New(rand.NewPCG(p.Seed, pcgStream))}, nil
+}
+
+// Params returns the sampler's parameters.
+func (s *Sampler) Params() Params { return s.p }
+
+// Sample returns the token drawn from logits (one per vocabulary entry)
+// given the sequence's token history. NaN and -Inf logits are never chosen;
+// +Inf counts as the largest finite logit. It returns -1 only when no logit
+// is a number above -Inf. logits is not modified. After the first call with
+// a given vocabulary size it allocates nothing.
+func (s *Sampler) Sample(logits []float32, history []int32) int32 {
+	c := s.candidates(logits, history)
+	if len(c) == 0 {
+		return -1
+	}
+	if s.p.Temperature == 0 {
+		return argmax(c)
+	}
+	return s.draw(c)
+}
+
+// candidates runs the chain up to (not including) temperature and returns
+// the surviving candidates. The slice aliases the sampler's scratch buffer.
+func (s *Sampler) candidates(logits []float32, history []int32) []cand {
+	c := s.load(logits)
+	s.penalise(c, history)
+	c = dropInvalid(c)
+	if len(c) == 0 || s.p.Temperature == 0 {
+		return c // greedy ignores the filters: the argmax survives them all
+	}
+	if k := s.p.TopK; k > 0 && k < len(c) {
+		selectTop(c, k)
+		c = c[:k]
+	}
+	if s.p.TopP < 1 {
+		c = topP(c, float64(s.p.TopP))
+	}
+	if s.p.MinP > 0 {
+		c = minP(c, s.p.MinP)
+	}
+	return c
+}
+
+// load fills the scratch candidates with every token, indexed by id so the
+// penalty can find them.
+func (s *Sampler) load(logits []float32) []cand {
+	if cap(s.cands) < len(logits) {
+		s.cands = make([]cand, len(logits))
+		s.weights = make([]float64, len(logits))
+	}
+	c := s.cands[:len(logits)]
+	for i, v := range logits {
+		c[i] = cand{id: int32(i), logit: v}
+	}
+	return c
+}
+
+// penalise applies the repetition penalty once to each distinct token among
+// the last RepeatLastN of history (ids outside the vocabulary are ignored).
+func (s *Sampler) penalise(c []cand, history []int32) {
+	pen, n := s.p.RepeatPenalty, s.p.RepeatLastN
+	if pen == 1 || n == 0 || len(history) == 0 {
+		return
+	}
+	if n > 0 && n < len(history) {
+		history = history[len(history)-n:]
+	}
+	s.nextGen(len(c))
+	for _, tok := range history {
+		if tok < 0 || int(tok) >= len(c) || s.seen[tok] == s.gen {
+			continue
+		}
+		s.seen[tok] = s.gen
+		if l := &c[tok].logit; *l <= 0 {
+			*l *= pen
+		} else {
+			*l /= pen
+		}
+	}
+}
+
+// nextGen starts a new generation of seen marks, clearing them only when the
+// counter wraps so the common path costs nothing per vocabulary entry.
+func (s *Sampler) nextGen(vocab int) {
+	if len(s.seen) < vocab {
+		s.seen = make([]uint32, vocab)
+		s.gen = 0
+	}
+	s.gen++
+	if s.gen == 0 {
+		clear(s.seen)
+		s.gen = 1
+	}
+}
+
+// dropInvalid removes NaN and -Inf candidates in place, keeping id order,
+// and turns +Inf into the largest float32 so the softmax stays finite.
+func dropInvalid(c []cand) []cand {
+	out := c[:0]
+	for _, x := range c {
+		if x.logit >= -math.MaxFloat32 { // false for NaN and -Inf
+			x.logit = min(x.logit, math.MaxFloat32)
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// argmax returns the best candidate's id: highest logit, lowest id on ties.
+func argmax(c []cand) int32 {
+	best := c[0]
+	for _, x := range c[1:] {
+		if better(x, best) {
+			best = x
+		}
+	}
+	return best.id
+}
+
+// draw applies the temperature, takes the softmax and draws one candidate
+// by inverse CDF, walking the candidates in their (deterministic) order.
+func (s *Sampler) draw(c []cand) int32 {
+	m := float64(c[argmaxIndex(c)].logit)
+	inv := 1 / float64(s.p.Temperature)
+	w := s.weights[:len(c)]
+	var sum float64
+	for i, x := range c {
+		w[i] = math.Exp((float64(x.logit) - m) * inv)
+		sum += w[i]
+	}
+	u := s.rng.Float64() * sum
+	var cum float64
+	for i, x := range c {
+		cum += w[i]
+		if u < cum {
+			return x.id
+		}
+	}
+	return c[len(c)-1].id // u rounded up to the total
+}
+
+func argmaxIndex(c []cand) int {
+	best := 0
+	for i := range c {
+		if better(c[i], c[best]) {
+			best = i
+		}
+	}
+	return best
+}
+
+// String describes the parameters for logs.
+func (p Params) String() string {
+	return fmt.Sprintf("temp=%g top_k=%d top_p=%g min_p=%g repeat_penalty=%g last_n=%d seed=%d",
+		p.Temperature, p.TopK, p.TopP, p.MinP, p.RepeatPenalty, p.RepeatLastN, p.Seed)
+}
