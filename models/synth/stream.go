@@ -18,8 +18,8 @@ const alignment = 32
 // takes every tensor's bytes at once; to stream instead, we let it encode
 // the file with all-zero data into writers that keep no data (one counting,
 // one keeping the prefix) and cut at the data section, whose size the GGUF
-// layout fixes. The shared zero buffer is never touched, so the OS does not
-// back it with memory.
+// layout fixes. Nothing reads the shared zero buffer, so when it comes fresh
+// from the OS (as large allocations usually do) it costs no resident memory.
 func header(kv []gguf.KV, specs []tensorSpec) ([]byte, error) {
 	sizes := make([]int, len(specs))
 	var data int64
