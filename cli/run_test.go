@@ -39,7 +39,7 @@ func TestRunReference(t *testing.T) {
 				assert.Equal(t, strings.TrimSuffix(string(want), "\n"), out)
 				assert.Contains(t, errOut, "prompt:     5 tokens")
 				assert.Contains(t, errOut, "generation: 64 tokens")
-				assert.Contains(t, errOut, "kv cache:   f32, 640 bytes/token")
+				assert.Contains(t, errOut, "kv cache:   f32, 1280 bytes/token, 102400 bytes used") // 69 tokens: 5 blocks of 16
 			})
 		}
 	}
