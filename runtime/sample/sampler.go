@@ -60,9 +60,7 @@ func (s *Sampler) Sample(logits []float32, history []int32) int32 {
 // candidates runs the chain up to (not including) temperature and returns
 // the surviving candidates. The slice aliases the sampler's scratch buffer.
 func (s *Sampler) candidates(logits []float32, history []int32) []cand {
-	c := s.load(logits)
-	s.penalise(c, history)
-	c = dropInvalid(c)
+	c := s.load(logits, s.markHistory(len(logits), history))
 	if len(c) == 0 || s.p.Temperature == 0 {
 		return c // greedy ignores the filters: the argmax survives them all
 	}
@@ -79,42 +77,24 @@ func (s *Sampler) candidates(logits []float32, history []int32) []cand {
 	return c
 }
 
-// load fills the scratch candidates with every token, indexed by id so the
-// penalty can find them.
-func (s *Sampler) load(logits []float32) []cand {
-	if cap(s.cands) < len(logits) {
-		s.cands = make([]cand, len(logits))
-		s.weights = make([]float64, len(logits))
-	}
-	c := s.cands[:len(logits)]
-	for i, v := range logits {
-		c[i] = cand{id: int32(i), logit: v}
-	}
-	return c
-}
-
-// penalise applies the repetition penalty once to each distinct token among
-// the last RepeatLastN of history (ids outside the vocabulary are ignored).
-func (s *Sampler) penalise(c []cand, history []int32) {
-	pen, n := s.p.RepeatPenalty, s.p.RepeatLastN
-	if pen == 1 || n == 0 || len(history) == 0 {
-		return
+// markHistory stamps each distinct in-vocabulary token among the last
+// RepeatLastN of history as seen, so it is penalised exactly once, and
+// reports whether any penalty applies.
+func (s *Sampler) markHistory(vocab int, history []int32) bool {
+	n := s.p.RepeatLastN
+	if s.p.RepeatPenalty == 1 || n == 0 || len(history) == 0 {
+		return false
 	}
 	if n > 0 && n < len(history) {
 		history = history[len(history)-n:]
 	}
-	s.nextGen(len(c))
+	s.nextGen(vocab)
 	for _, tok := range history {
-		if tok < 0 || int(tok) >= len(c) || s.seen[tok] == s.gen {
-			continue
-		}
-		s.seen[tok] = s.gen
-		if l := &c[tok].logit; *l <= 0 {
-			*l *= pen
-		} else {
-			*l /= pen
+		if tok >= 0 && int(tok) < vocab {
+			s.seen[tok] = s.gen
 		}
 	}
+	return true
 }
 
 // nextGen starts a new generation of seen marks, clearing them only when the
@@ -131,17 +111,30 @@ func (s *Sampler) nextGen(vocab int) {
 	}
 }
 
-// dropInvalid removes NaN and -Inf candidates in place, keeping id order,
-// and turns +Inf into the largest float32 so the softmax stays finite.
-func dropInvalid(c []cand) []cand {
-	out := c[:0]
-	for _, x := range c {
-		if x.logit >= -math.MaxFloat32 { // false for NaN and -Inf
-			x.logit = min(x.logit, math.MaxFloat32)
-			out = append(out, x)
+// load fills the scratch candidates in one pass over the vocabulary: it
+// applies the repetition penalty to marked tokens (llama.cpp's rule:
+// positive logits divided, the others multiplied), drops NaN and -Inf, and
+// turns +Inf into the largest float32 so the softmax stays finite.
+func (s *Sampler) load(logits []float32, penalise bool) []cand {
+	if cap(s.cands) < len(logits) {
+		s.cands = make([]cand, len(logits))
+		s.weights = make([]float64, len(logits))
+	}
+	c := s.cands[:0]
+	pen := s.p.RepeatPenalty
+	for i, v := range logits {
+		if penalise && s.seen[i] == s.gen {
+			if v <= 0 {
+				v *= pen
+			} else {
+				v /= pen
+			}
+		}
+		if v >= -math.MaxFloat32 { // false for NaN and -Inf
+			c = append(c, cand{id: int32(i), logit: min(v, math.MaxFloat32)})
 		}
 	}
-	return out
+	return c
 }
 
 // argmax returns the best candidate's id: highest logit, lowest id on ties.

@@ -136,9 +136,9 @@ func TestFrequenciesMatchSoftmax(t *testing.T) {
 		{"top-k 5 top-p 0.8", Params{Temperature: 1, TopK: 5, TopP: 0.8, RepeatPenalty: 1}},
 		{"penalty", penalised},
 	}
-	n := 200_000
+	n := 100_000
 	if testing.Short() {
-		n = 40_000
+		n = 20_000
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
