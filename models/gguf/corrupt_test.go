@@ -156,3 +156,8 @@ func TestReaderError(t *testing.T) {
 func TestFormatErrorString(t *testing.T) {
 	assert.Equal(t, "gguf: offset 1234: bad thing", (&FormatError{1234, "bad thing"}).Error())
 }
+
+func TestNegativeSize(t *testing.T) {
+	_, err := Read(bytes.NewReader(nil), -1)
+	assert.ErrorContains(t, err, "negative file size")
+}

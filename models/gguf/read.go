@@ -25,6 +25,9 @@ const (
 // Read parses the GGUF header from r, whose total length is size. Tensor
 // data is not read until TensorData.
 func Read(r io.ReaderAt, size int64) (*File, error) {
+	if size < 0 {
+		return nil, formatErr(0, "negative file size %d", size)
+	}
 	return parse(&cursor{r: r, size: size})
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // maxDepth bounds array nesting; llama.cpp writes at most one level.
@@ -112,16 +113,48 @@ func (c *cursor) array(depth int) (Array, error) {
 	return Array{elem, v}, nil
 }
 
+// strings reads n strings into one shared backing allocation: a first pass
+// validates the lengths and sums them, a second copies the bytes. Two cheap
+// passes beat 100k small allocations for large vocabularies and merges.
 func (c *cursor) strings(n int) ([]string, error) {
-	out := make([]string, n)
-	for i := range out {
-		s, err := c.str("array string", math.MaxInt64)
+	start := c.off
+	var total int64
+	for range n {
+		b, err := c.strBytes()
 		if err != nil {
 			return nil, err
 		}
-		out[i] = s
+		total += int64(len(b))
+	}
+	c.off = start
+	block := make([]byte, 0, total) // total <= bytes of the file just walked
+	out := make([]string, n)
+	for i := range out {
+		b, err := c.strBytes()
+		if err != nil || len(block)+len(b) > cap(block) {
+			// The bytes changed between passes (a file modified under us);
+			// refuse rather than let append move strings already made.
+			return nil, formatErr(c.off, "string array changed while being read")
+		}
+		at := len(block)
+		block = append(block, b...)
+		out[i] = unsafe.String(unsafe.SliceData(block[at:]), len(b))
 	}
 	return out, nil
+}
+
+// strBytes reads one array string and returns its bytes (valid until the
+// next read).
+func (c *cursor) strBytes() ([]byte, error) {
+	at := c.off
+	n, err := c.u64("array string length")
+	if err != nil {
+		return nil, err
+	}
+	if n > uint64(c.remaining()) {
+		return nil, formatErr(at, "array string length %d exceeds the %d bytes left", n, c.remaining())
+	}
+	return c.take(int64(n), "array string")
 }
 
 func (c *cursor) arrays(n, depth int) ([]Array, error) {
