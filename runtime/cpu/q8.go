@@ -66,24 +66,38 @@ func matQ8(dst []float32, xq *q8Act, m Matrix, lo, hi int) {
 }
 
 // dotQ8_0 is the dot product of one Q8_0 weight row (blocks of a binary16
-// scale and 32 int8) with a Q8 activation row.
+// scale and 32 int8) with a Q8 activation row. Blocks are taken as array
+// pointers so the fully unrolled body has no bounds checks.
 func dotQ8_0(w []byte, qs []int8, ds []float32, tab []float32) float32 {
 	var sum float32
 	for blk := range ds {
-		b := w[blk*34 : blk*34+34 : blk*34+34]
+		b := (*[34]byte)(w[blk*34:])
+		x := (*[32]int8)(qs[blk*32:])
 		d := tab[uint16(b[0])|uint16(b[1])<<8]
-		q := b[2:34:34]
-		x := qs[blk*32 : blk*32+32 : blk*32+32]
-		var s0, s1, s2, s3 int32
-		for j := 0; j < 32; j += 4 {
-			s0 += int32(int8(q[j])) * int32(x[j])
-			s1 += int32(int8(q[j+1])) * int32(x[j+1])
-			s2 += int32(int8(q[j+2])) * int32(x[j+2])
-			s3 += int32(int8(q[j+3])) * int32(x[j+3])
-		}
-		sum += float32(s0+s1+s2+s3) * d * ds[blk]
+		sum += float32(dot32i8((*[32]byte)(b[2:]), x)) * d * ds[blk]
 	}
 	return sum
+}
+
+// dot32i8 multiplies 32 signed bytes pairwise and sums, in four chains.
+func dot32i8(q *[32]byte, x *[32]int8) int32 {
+	s0 := int32(int8(q[0]))*int32(x[0]) + int32(int8(q[4]))*int32(x[4]) +
+		int32(int8(q[8]))*int32(x[8]) + int32(int8(q[12]))*int32(x[12]) +
+		int32(int8(q[16]))*int32(x[16]) + int32(int8(q[20]))*int32(x[20]) +
+		int32(int8(q[24]))*int32(x[24]) + int32(int8(q[28]))*int32(x[28])
+	s1 := int32(int8(q[1]))*int32(x[1]) + int32(int8(q[5]))*int32(x[5]) +
+		int32(int8(q[9]))*int32(x[9]) + int32(int8(q[13]))*int32(x[13]) +
+		int32(int8(q[17]))*int32(x[17]) + int32(int8(q[21]))*int32(x[21]) +
+		int32(int8(q[25]))*int32(x[25]) + int32(int8(q[29]))*int32(x[29])
+	s2 := int32(int8(q[2]))*int32(x[2]) + int32(int8(q[6]))*int32(x[6]) +
+		int32(int8(q[10]))*int32(x[10]) + int32(int8(q[14]))*int32(x[14]) +
+		int32(int8(q[18]))*int32(x[18]) + int32(int8(q[22]))*int32(x[22]) +
+		int32(int8(q[26]))*int32(x[26]) + int32(int8(q[30]))*int32(x[30])
+	s3 := int32(int8(q[3]))*int32(x[3]) + int32(int8(q[7]))*int32(x[7]) +
+		int32(int8(q[11]))*int32(x[11]) + int32(int8(q[15]))*int32(x[15]) +
+		int32(int8(q[19]))*int32(x[19]) + int32(int8(q[23]))*int32(x[23]) +
+		int32(int8(q[27]))*int32(x[27]) + int32(int8(q[31]))*int32(x[31])
+	return (s0 + s1) + (s2 + s3)
 }
 
 // dotQ4_0 is the dot product of one Q4_0 weight row (blocks of a binary16
@@ -92,14 +106,14 @@ func dotQ8_0(w []byte, qs []int8, ds []float32, tab []float32) float32 {
 func dotQ4_0(w []byte, qs []int8, ds []float32, tab []float32) float32 {
 	var sum float32
 	for blk := range ds {
-		b := w[blk*18 : blk*18+18 : blk*18+18]
+		b := (*[18]byte)(w[blk*18:])
 		d := tab[uint16(b[0])|uint16(b[1])<<8]
-		q := b[2:18:18]
-		x := qs[blk*32 : blk*32+32 : blk*32+32]
+		x := (*[32]int8)(qs[blk*32:])
 		var s0, s1 int32
 		for j := 0; j < 16; j++ {
-			s0 += (int32(q[j]&15) - 8) * int32(x[j])
-			s1 += (int32(q[j]>>4) - 8) * int32(x[j+16])
+			q := b[2+j]
+			s0 += (int32(q&15) - 8) * int32(x[j])
+			s1 += (int32(q>>4) - 8) * int32(x[j+16])
 		}
 		sum += float32(s0+s1) * d * ds[blk]
 	}
