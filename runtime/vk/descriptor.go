@@ -1,0 +1,200 @@
+package vk
+
+/*
+#include "vkbind.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"unsafe"
+)
+
+// setsPerPool is how many descriptor sets one VkDescriptorPool holds.
+const setsPerPool = 64
+
+// Binding is one storage-buffer descriptor: a buffer range.
+type Binding struct {
+	buf       *Buffer
+	off, size uint64
+}
+
+// Bind binds the whole buffer.
+func Bind(b *Buffer) Binding { return Binding{b, 0, b.size} }
+
+// BindRange binds size bytes of b at off; off must be a multiple of
+// Limits.MinStorageBufferOffsetAlignment.
+func BindRange(b *Buffer, off, size uint64) Binding { return Binding{b, off, size} }
+
+// DescriptorSet binds storage buffers to a pipeline's bindings 0..n-1.
+type DescriptorSet struct {
+	pipe *Pipeline
+	pool C.VkDescriptorPool
+	set  C.VkDescriptorSet
+	bufs []*Buffer
+	use  useMark
+	once sync.Once
+}
+
+// markUse stamps the set and the buffers it binds; called under dev.qmu.
+func (s *DescriptorSet) markUse(m useMark) {
+	s.use = m
+	for _, b := range s.bufs {
+		b.use = m
+	}
+}
+
+// NewDescriptorSet allocates a set for p and binds one buffer range per
+// binding, in binding order.
+func (p *Pipeline) NewDescriptorSet(bs ...Binding) (*DescriptorSet, error) {
+	s := &DescriptorSet{pipe: p}
+	if err := p.allocSet(s); err != nil {
+		return nil, fmt.Errorf("pipeline %s: %w", p.name, err)
+	}
+	if err := s.write(bs); err != nil {
+		s.free()
+		return nil, err
+	}
+	if err := p.dev.track(s); err != nil {
+		s.free()
+		return nil, err
+	}
+	p.mu.Lock()
+	p.sets[s] = struct{}{}
+	p.mu.Unlock()
+	return s, nil
+}
+
+func (p *Pipeline) allocSet(s *DescriptorSet) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.pools); n > 0 {
+		err := p.allocFrom(p.pools[n-1], s)
+		if !errors.Is(err, errPoolFull) {
+			return err
+		}
+	}
+	pool, err := p.newPool()
+	if err != nil {
+		return err
+	}
+	p.pools = append(p.pools, pool)
+	return p.allocFrom(pool, s)
+}
+
+func (p *Pipeline) newPool() (C.VkDescriptorPool, error) {
+	d := p.dev
+	var a cArena
+	defer a.free()
+	size := newC[C.VkDescriptorPoolSize](&a)
+	size._type = C.VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+	size.descriptorCount = C.uint32_t(max(1, p.bindings) * setsPerPool)
+	ci := newC[C.VkDescriptorPoolCreateInfo](&a)
+	ci.sType = C.VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO
+	ci.flags = C.VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT
+	ci.maxSets = setsPerPool
+	ci.poolSizeCount = 1
+	ci.pPoolSizes = size
+	var pool C.VkDescriptorPool
+	err := check("vkCreateDescriptorPool", C.vkllm_CreateDescriptorPool(d.fns, d.dev, ci, &pool))
+	return pool, err
+}
+
+func (p *Pipeline) allocFrom(pool C.VkDescriptorPool, s *DescriptorSet) error {
+	d := p.dev
+	var a cArena
+	defer a.free()
+	ai := newC[C.VkDescriptorSetAllocateInfo](&a)
+	ai.sType = C.VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO
+	ai.descriptorPool = pool
+	ai.descriptorSetCount = 1
+	l := newC[C.VkDescriptorSetLayout](&a)
+	*l = p.setLayout
+	ai.pSetLayouts = l
+	r := C.vkllm_AllocateDescriptorSets(d.fns, d.dev, ai, &s.set)
+	if r == C.VK_ERROR_OUT_OF_POOL_MEMORY || r == C.VK_ERROR_FRAGMENTED_POOL {
+		return errPoolFull
+	}
+	if err := check("vkAllocateDescriptorSets", r); err != nil {
+		return err
+	}
+	s.pool = pool
+	return nil
+}
+
+// Update rebinds the set's buffers; it first waits for the set's last
+// submission, since a set in use must not change.
+func (s *DescriptorSet) Update(bs ...Binding) error {
+	if err := s.pipe.dev.waitMark(s.use); err != nil {
+		return err
+	}
+	return s.write(bs)
+}
+
+func (s *DescriptorSet) write(bs []Binding) error {
+	p := s.pipe
+	if len(bs) != p.bindings {
+		return fmt.Errorf("vk: descriptor set for %s: %d buffers, pipeline has %d bindings", p.name, len(bs), p.bindings)
+	}
+	if len(bs) == 0 {
+		return nil
+	}
+	lim := p.dev.pd.Limits
+	var a cArena
+	defer a.free()
+	infos := unsafe.Slice((*C.VkDescriptorBufferInfo)(a.alloc(uintptr(len(bs))*C.sizeof_VkDescriptorBufferInfo)), len(bs))
+	ws := unsafe.Slice((*C.VkWriteDescriptorSet)(a.alloc(uintptr(len(bs))*C.sizeof_VkWriteDescriptorSet)), len(bs))
+	bufs := make([]*Buffer, len(bs))
+	for i, b := range bs {
+		if err := checkBinding(b, lim); err != nil {
+			return fmt.Errorf("vk: descriptor set for %s, binding %d: %w", p.name, i, err)
+		}
+		infos[i] = C.VkDescriptorBufferInfo{buffer: b.buf.buf, offset: C.VkDeviceSize(b.off), _range: C.VkDeviceSize(b.size)}
+		ws[i].sType = C.VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET
+		ws[i].dstSet = s.set
+		ws[i].dstBinding = C.uint32_t(i)
+		ws[i].descriptorCount = 1
+		ws[i].descriptorType = C.VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+		ws[i].pBufferInfo = &infos[i]
+		bufs[i] = b.buf
+	}
+	C.vkllm_UpdateDescriptorSets(p.dev.fns, p.dev.dev, C.uint32_t(len(bs)), &ws[0])
+	s.bufs = bufs
+	return nil
+}
+
+func checkBinding(b Binding, lim Limits) error {
+	switch {
+	case b.buf == nil:
+		return errors.New("nil buffer")
+	case b.size == 0 || b.off+b.size > b.buf.size:
+		return fmt.Errorf("range [%d,+%d) outside a %d-byte buffer", b.off, b.size, b.buf.size)
+	case lim.MinStorageBufferOffsetAlignment > 0 && b.off%lim.MinStorageBufferOffsetAlignment != 0:
+		return fmt.Errorf("offset %d not a multiple of %d", b.off, lim.MinStorageBufferOffsetAlignment)
+	case b.size > uint64(lim.MaxStorageBufferRange):
+		return fmt.Errorf("range of %d bytes exceeds maxStorageBufferRange %d (bind smaller ranges): %w",
+			b.size, lim.MaxStorageBufferRange, ErrUnsupported)
+	}
+	return nil
+}
+
+// Close waits for the set's last submission and frees it. Idempotent.
+func (s *DescriptorSet) Close() {
+	s.once.Do(func() {
+		_ = s.pipe.dev.waitMark(s.use)
+		s.pipe.dev.untrack(s)
+		s.pipe.mu.Lock()
+		delete(s.pipe.sets, s)
+		s.pipe.mu.Unlock()
+		s.free()
+	})
+}
+
+func (s *DescriptorSet) free() {
+	d := s.pipe.dev
+	s.pipe.mu.Lock()
+	defer s.pipe.mu.Unlock()
+	_ = C.vkllm_FreeDescriptorSet(d.fns, d.dev, s.pool, s.set)
+}
