@@ -14,6 +14,7 @@ func commands() []*cli.Command {
 		synthCommand(),
 		runCommand(),
 		inspectCommand(),
+		tokenizeCommand(),
 	}
 }
 
