@@ -63,3 +63,9 @@ func (p Params) Validate() error {
 func finite(f float32) bool {
 	return !math.IsNaN(float64(f)) && !math.IsInf(float64(f), 0)
 }
+
+// String describes the parameters for logs.
+func (p Params) String() string {
+	return fmt.Sprintf("temp=%g top_k=%d top_p=%g min_p=%g repeat_penalty=%g last_n=%d seed=%d",
+		p.Temperature, p.TopK, p.TopP, p.MinP, p.RepeatPenalty, p.RepeatLastN, p.Seed)
+}

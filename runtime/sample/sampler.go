@@ -1,7 +1,6 @@
 package sample
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 )
@@ -178,10 +177,4 @@ func argmaxIndex(c []cand) int {
 		}
 	}
 	return best
-}
-
-// String describes the parameters for logs.
-func (p Params) String() string {
-	return fmt.Sprintf("temp=%g top_k=%d top_p=%g min_p=%g repeat_penalty=%g last_n=%d seed=%d",
-		p.Temperature, p.TopK, p.TopP, p.MinP, p.RepeatPenalty, p.RepeatLastN, p.Seed)
 }

@@ -94,14 +94,15 @@ func topP(c []cand, p float64) []cand {
 		total += math.Exp(float64(x.logit) - m)
 	}
 	target := p * total
+	var cum float64
+	done := 0 // c[:done] is already the sorted best prefix, its mass in cum
 	for want := min(64, len(c)); ; want = min(4*want, len(c)) {
 		if want < len(c) {
-			selectTop(c, want)
+			selectTop(c[done:], want-done)
 		}
-		slices.SortFunc(c[:want], cmpCand)
-		var cum float64
-		for i, x := range c[:want] {
-			cum += math.Exp(float64(x.logit) - m)
+		slices.SortFunc(c[done:want], cmpCand)
+		for i := done; i < want; i++ {
+			cum += math.Exp(float64(c[i].logit) - m)
 			if cum >= target {
 				return c[:i+1]
 			}
@@ -109,6 +110,7 @@ func topP(c []cand, p float64) []cand {
 		if want == len(c) {
 			return c // rounding left the sum a hair short of the target
 		}
+		done = want
 	}
 }
 
