@@ -70,8 +70,8 @@ func (t *Tokenizer) loadBPE(md Metadata) error {
 		}
 	}
 	if skipped > 0 {
-		// llama.cpp keeps such merges, but they can never fire: both parts
-		// of a pair being merged are always tokens.
+		// llama.cpp keeps such merges; they could only fire after a merge
+		// whose result is not a token, which no known vocabulary has.
 		slog.Warn("tokenizer: merges with parts that are not tokens", "skipped", skipped, "merges", len(merges))
 	}
 	return nil

@@ -15,10 +15,10 @@
 //     (BOS, EOS, UNK, EOT, EOM, merge results) was range-checked at load;
 //   - token texts are unique (a vocabulary with duplicates is rejected, as
 //     llama.cpp rejects it), so text -> id is a function;
-//   - Encode never panics on any input, valid UTF-8 or not, and for a
-//     SentencePiece vocabulary with byte tokens Decode(Encode(s)) == s for
-//     every valid UTF-8 string s (the leading space the encoder adds is
-//     removed again);
+//   - Encode never panics on any input, valid UTF-8 or not, and returns ids
+//     in range; Decode(Encode(s)) == s for valid UTF-8 wherever llama.cpp
+//     round-trips too (not for a literal ▁ in SentencePiece input, which
+//     reads as a space, nor through GPT-2's clean-up of " ," and " 's");
 //   - pre-tokenizer splitters return pieces that concatenate back to their
 //     input, byte for byte.
 package tokenizer

@@ -269,3 +269,19 @@ func TestDecoderStreamsAllVectors(t *testing.T) {
 		})
 	}
 }
+
+// TestIgnoreMerges checks llama 3's rule: a word that is a whole token is
+// taken as is, even where the merges would not build it.
+func TestIgnoreMerges(t *testing.T) {
+	md := fakeBPE()
+	md[KeyTokens] = append(md[KeyTokens].([]string), "ca")
+	md[KeyTokenType] = append(md[KeyTokenType].([]int32), 1)
+	tok := fakeTok(t, md)
+	assert.Equal(t, []string{"c", "a"}, texts(tok, tok.Encode("ca", false)), "gpt-2 has no \"c a\" merge")
+
+	md[KeyPre] = "llama-bpe"
+	tok = fakeTok(t, md)
+	assert.Equal(t, []string{"ca"}, texts(tok, tok.Encode("ca", false)))
+	assert.True(t, tok.AddBOS(), "llama-bpe adds BOS by default")
+	assert.Equal(t, []string{"<|endoftext|>", "ca"}, texts(tok, tok.Encode("ca", true)))
+}
