@@ -6,7 +6,10 @@
 //     out. Free blocks form an intrusive doubly linked list (prev/next ids in
 //     the block records, O(1) removal from anywhere): Allocate takes from the
 //     head, Free appends to the tail, so the head is least recently used.
-//     The hash field and Touch are the hooks the prefix cache builds on.
+//     A prefix cache (vLLM's) maps hash-chained full blocks to block ids:
+//     BlockTable.CacheFull registers computed blocks, AppendCached takes
+//     them back by reference (Touch), and Allocate evicts cached free
+//     blocks from the LRU head.
 //   - BlockTable is one sequence's append-only list of block ids; token t
 //     lives in block table[t/B] at slot t%B.
 //   - Layout fixes the bytes of one K or V block: [kv_heads][B][head_dim]
@@ -25,7 +28,8 @@
 //     free (nothing leaks);
 //   - the free list is a consistent doubly linked cycle whose length is
 //     NumFree;
-//   - the null block is never free and never referenced.
+//   - the null block is never free and never referenced;
+//   - the prefix cache maps h to id exactly when block id carries hash h.
 //
 // Running out of blocks is a normal result (Allocate's ok == false); a broken
 // invariant (freeing the null block, a reference-count underflow, an id out

@@ -9,8 +9,8 @@ import (
 // the free list is a consistent doubly linked cycle through the sentinel,
 // its length matches NumFree, exactly the blocks marked free are on it, free
 // blocks have reference count 0, no count is negative, and the null block is
-// neither free nor referenced. It costs O(blocks); tests call it after every
-// step.
+// neither free nor referenced, and the prefix cache's entries match the
+// blocks' hashes. It costs O(blocks); tests call it after every step.
 func (p *BlockPool) CheckInvariants() error {
 	var errs []error
 	bad := func(format string, args ...any) {
@@ -20,6 +20,7 @@ func (p *BlockPool) CheckInvariants() error {
 		bad("null block free=%v ref=%d", b.free, b.ref)
 	}
 	onList := p.walkFreeList(bad)
+	p.checkCache(bad)
 	for id := range BlockID(p.NumBlocks()) {
 		b := p.blocks[id]
 		if b.ref < 0 {

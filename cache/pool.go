@@ -35,13 +35,16 @@ type block struct {
 
 // BlockPool hands out block ids with reference counts. Free blocks sit in a
 // doubly linked list: allocation takes from the head, freeing appends to the
-// tail, so the head holds the least recently used free blocks. When the prefix
-// cache lands, cached free blocks keep their hash while on the list and are
+// tail, so the head holds the least recently used free blocks. Cached free
+// blocks (prefix.go) keep their hash while on the list and are
 // evicted (hash dropped) only when Allocate takes them from the head.
+//
+// Invariant: cached[h] == id exactly when blocks[id].hash == h != 0.
 type BlockPool struct {
 	blocks    []block // len numBlocks+1: the last record is the list sentinel
 	blockSize int
 	numFree   int
+	cached    map[BlockHash]BlockID // prefix cache; see prefix.go
 }
 
 // NewBlockPool makes a pool of numBlocks blocks of blockSize tokens each.
@@ -113,8 +116,7 @@ func (p *BlockPool) Allocate(n int) (ids []BlockID, ok bool) {
 	for i := range ids {
 		id := p.blocks[head].next
 		p.unlink(id)
-		// Taking a cached block from the head evicts it from the prefix cache.
-		p.blocks[id].hash = 0
+		p.evict(id) // new content: a cached block leaves the prefix cache
 		p.blocks[id].ref = 1
 		ids[i] = id
 	}
@@ -171,7 +173,8 @@ func (p *BlockPool) FreeList() []BlockID {
 }
 
 // String prints the pool state: the free list in order, then every block in
-// use with its reference count, e.g. "free 3: [4 5 2]\nused: 1:1 3:2".
+// use with its reference count, e.g. "free 3: [4 5 2]\nused: 1:1 3:2", then
+// the prefix-cached blocks when there are any.
 func (p *BlockPool) String() string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "free %d: %v\nused:", p.numFree, p.FreeList())
@@ -179,6 +182,9 @@ func (p *BlockPool) String() string {
 		if b := p.blocks[id]; b.ref > 0 {
 			fmt.Fprintf(&sb, " %d:%d", id, b.ref)
 		}
+	}
+	if len(p.cached) > 0 {
+		fmt.Fprintf(&sb, "\ncached: %v", p.cachedIDs())
 	}
 	return sb.String()
 }

@@ -103,13 +103,18 @@ func countZero(refs []int) int {
 
 func TestAllocateClearsHash(t *testing.T) {
 	p := newPool(t, 4, 16)
-	p.blocks[1].hash = 42 // as the prefix cache will mark a cached block
+	ids, ok := p.Allocate(1)
+	require.True(t, ok)
+	require.True(t, p.CacheBlock(ids[0], 42))
+	p.Free(1)
 	p.Touch(1)
 	assert.Equal(t, BlockHash(42), p.Hash(1), "Touch keeps a cached block's hash")
 	p.Free(1)
-	ids, ok := p.Allocate(3)
+	ids, ok = p.Allocate(3)
 	require.True(t, ok)
 	assert.Equal(t, []BlockID{2, 3, 1}, ids)
+	_, cached := p.Lookup(42)
+	assert.False(t, cached)
 	assert.Zero(t, p.Hash(1), "allocation evicts the block from the prefix cache")
 	assert.InDelta(t, 1.0, p.Usage(), 0)
 	require.NoError(t, p.CheckInvariants())

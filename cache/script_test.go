@@ -79,7 +79,7 @@ func (s *scriptState) exec(t *testing.T, f []string) (res string) {
 		return ""
 	}
 	switch f[0] {
-	case "grow", "slot", "slots", "release":
+	case "grow", "slot", "slots", "release", "match", "commit":
 		return s.execTable(t, f)
 	}
 	args := ints(t, f[1:])
@@ -129,6 +129,12 @@ func (s *scriptState) execTable(t *testing.T, f []string) string {
 	case "release":
 		bt.Release(s.pool)
 		return s.pool.String()
+	case "match":
+		n := bt.AppendCached(s.pool, int32s(args))
+		return fmt.Sprintf("%s: reused %d tokens blocks %v\n%v", f[1], n, bt.Blocks(), s.pool)
+	case "commit":
+		bt.CacheFull(s.pool, int32s(args))
+		return s.pool.String()
 	}
 	t.Fatalf("unknown command %q", f[0])
 	return ""
@@ -140,6 +146,14 @@ func ints(t *testing.T, fs []string) []int {
 		n, err := strconv.Atoi(f)
 		require.NoError(t, err)
 		out[i] = n
+	}
+	return out
+}
+
+func int32s(xs []int) []int32 {
+	out := make([]int32, len(xs))
+	for i, x := range xs {
+		out[i] = int32(x)
 	}
 	return out
 }

@@ -5,9 +5,11 @@ import "fmt"
 // BlockTable is one sequence's append-only list of block ids plus the number
 // of tokens it holds. Token t lives in block Blocks()[t/B] at slot t%B.
 //
-// Invariant: len(blocks) == ceil(tokens / B).
+// Invariants: len(blocks) == ceil(tokens / B); hashes[i] is the prefix hash
+// of full block i, for the leading blocks that were cached or matched.
 type BlockTable struct {
 	blocks    []BlockID
+	hashes    []BlockHash
 	tokens    int
 	blockSize int
 }
@@ -86,5 +88,52 @@ func (bt *BlockTable) Release(pool *BlockPool) {
 		pool.Free(bt.blocks[i])
 	}
 	bt.blocks = bt.blocks[:0]
+	bt.hashes = bt.hashes[:0]
 	bt.tokens = 0
+}
+
+// AppendCached starts an empty table with the longest run of prompt's full
+// blocks found in the prefix cache, taking each by reference, and returns the
+// number of tokens reused (a multiple of B). It always leaves at least one
+// prompt token to compute, since the model must run on the last token to
+// produce logits.
+func (bt *BlockTable) AppendCached(pool *BlockPool, prompt []int32) int {
+	if bt.tokens != 0 {
+		panic("cache: AppendCached on a non-empty table")
+	}
+	var parent BlockHash
+	B := bt.blockSize
+	for i := 0; (i+1)*B < len(prompt); i++ {
+		h := HashBlockTokens(parent, prompt[i*B:(i+1)*B])
+		id, ok := pool.Lookup(h)
+		if !ok {
+			break
+		}
+		pool.Touch(id)
+		bt.blocks = append(bt.blocks, id)
+		bt.hashes = append(bt.hashes, h)
+		parent = h
+	}
+	bt.tokens = len(bt.blocks) * B
+	return bt.tokens
+}
+
+// CacheFull offers the table's full blocks to the prefix cache once their
+// K/V are written; computed holds the sequence's tokens whose K/V are in the
+// cache, so only blocks inside it are hashed. Blocks another sequence already
+// cached stay private; their hashes still chain to the next block.
+func (bt *BlockTable) CacheFull(pool *BlockPool, computed []int32) {
+	if len(computed) > bt.tokens {
+		panic(fmt.Sprintf("cache: CacheFull of %d tokens, table holds %d", len(computed), bt.tokens))
+	}
+	B := bt.blockSize
+	for i := len(bt.hashes); (i+1)*B <= len(computed); i++ {
+		var parent BlockHash
+		if i > 0 {
+			parent = bt.hashes[i-1]
+		}
+		h := HashBlockTokens(parent, computed[i*B:(i+1)*B])
+		pool.CacheBlock(bt.blocks[i], h)
+		bt.hashes = append(bt.hashes, h)
+	}
 }
