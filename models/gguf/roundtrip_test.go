@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -114,6 +115,9 @@ func TestWriteFileOpen(t *testing.T) {
 	require.NoError(t, f.Close(), "Close is idempotent")
 	_, err = f.TensorData(tensors[0].Name)
 	assert.ErrorIs(t, err, ErrClosed)
+	st, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o644), st.Mode().Perm())
 	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "*.tmp*"))
 	assert.Empty(t, matches, "temporary file left behind")
 }

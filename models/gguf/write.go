@@ -64,6 +64,10 @@ func WriteFile(path string, kv []KV, tensors []WriteTensor) (err error) {
 	if err = Write(tmp, kv, tensors); err != nil {
 		return err
 	}
+	// CreateTemp makes the file 0600; a model file is ordinary data.
+	if err = tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("gguf: %w", err)
+	}
 	if err = tmp.Sync(); err != nil {
 		return fmt.Errorf("gguf: %w", err)
 	}
