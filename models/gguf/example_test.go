@@ -33,5 +33,5 @@ func Example() {
 	fmt.Println(err)
 	// Output:
 	// llama 5 [<unk> <s>] [1 2 3 4] 0
-	// gguf: "general.name": gguf: key not found
+	// gguf: key not found: "general.name"
 }

@@ -29,7 +29,7 @@ func (f *File) Arch() string {
 func (f *File) need(key string) (Value, error) {
 	v, ok := f.Get(key)
 	if !ok {
-		return v, fmt.Errorf("gguf: %q: %w", key, ErrNoKey)
+		return v, fmt.Errorf("%w: %q", ErrNoKey, key)
 	}
 	return v, nil
 }

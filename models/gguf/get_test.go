@@ -85,7 +85,7 @@ func TestGetterErrors(t *testing.T) {
 		call func() error
 		want string
 	}{
-		{"missing string", func() error { _, err := f.String("general.name"); return err }, `"general.name": gguf: key not found`},
+		{"missing string", func() error { _, err := f.String("general.name"); return err }, `gguf: key not found: "general.name"`},
 		{"string of u32", func() error { _, err := f.String("u32"); return err }, `key "u32" is UINT32, want STRING`},
 		{"uint of string", func() error { _, err := f.Uint("utf8"); return err }, `key "utf8" is STRING, want an unsigned integer`},
 		{"int of float", func() error { _, err := f.Int("f32"); return err }, "is FLOAT32, want an integer"},
