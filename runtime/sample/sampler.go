@@ -17,7 +17,7 @@ type Sampler struct {
 	rng     *rand.Rand
 	cands   []cand
 	weights []float64 // softmax numerators, parallel to the candidates
-	seen    []uint32  // seen[tok] == gen: tok already penalised this call
+	seen    []uint32  // seen[tok] == gen: tok is in this call's penalty window
 	gen     uint32
 }
 
