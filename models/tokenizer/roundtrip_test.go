@@ -80,3 +80,23 @@ func TestLlama2TinyRandom(t *testing.T) {
 		assert.Equal(t, spm.Encode(v.text, true), tok.Encode(v.text, true), "%q", v.text)
 	}
 }
+
+// TestConcurrentUse encodes and decodes from several goroutines; run with
+// -race it checks that a Tokenizer is read-only after FromGGUF.
+func TestConcurrentUse(t *testing.T) {
+	tok := loadVocab(t, "gpt-2")
+	vs := readVectors(t, "gpt-2")
+	done := make(chan bool)
+	for g := 0; g < 4; g++ {
+		go func() {
+			ok := true
+			for _, v := range vs {
+				ok = ok && assert.Equal(t, v.ids, tok.Encode(v.text, false)) && tok.Decode(v.ids) != "\x00"
+			}
+			done <- ok
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		assert.True(t, <-done)
+	}
+}

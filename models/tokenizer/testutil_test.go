@@ -78,6 +78,7 @@ func readVectors(tb testing.TB, name string) []vector {
 	vs := make([]vector, len(texts))
 	for i, text := range texts {
 		vs[i].text = text
+		vs[i].ids = []int32{} // Encode returns an empty, non-nil slice
 		for _, f := range strings.Fields(lines[i]) {
 			id, err := strconv.ParseInt(f, 10, 32)
 			require.NoError(tb, err)
