@@ -60,3 +60,15 @@ func TestConcurrentUse(t *testing.T) {
 		wg.Wait()
 	}
 }
+
+func TestWriteFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	err := WriteFile(filepath.Join(dir, "no", "such", "dir.gguf"), nil, nil)
+	assert.ErrorIs(t, err, os.ErrNotExist)
+	path := filepath.Join(dir, "bad.gguf")
+	err = WriteFile(path, []KV{U8("a", 1), U8("a", 1)}, nil)
+	assert.ErrorContains(t, err, "duplicate key")
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "a failed write leaves nothing behind")
+}
