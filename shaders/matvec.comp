@@ -5,17 +5,18 @@
 //
 // Bindings (set 0):  0 W: rows rows in the layout picked by the define
 //                       (readonly; Q8_0 buffers padded to a multiple of 4 bytes)
-//                    1 x float[BATCH][x_stride] (readonly)
-//                    2 y float[BATCH][y_stride] (writeonly)
+//                    1 x float[n][x_stride] (readonly)
+//                    2 y float[n][y_stride] (writeonly)
 // Specialization:    0 WG workgroup size (power of two)
 //                    1 NROWS rows per workgroup
-//                    2 BATCH input vectors per dispatch
-// Push constants:    uint rows; uint cols; uint x_stride; uint y_stride
-//                                                  (kernels.MatVecPush)
+//                    2 BATCH input vectors per workgroup
+// Push constants:    uint rows; uint cols; uint x_stride; uint y_stride;
+//                    uint n (input vectors)        (kernels.MatVecPush)
 // Defines:           WTYPE_F32 | WTYPE_F16 | WTYPE_Q8_0 (weight layout),
 //                    SUBGROUP (subgroup reductions), STORAGE16 / STORAGE8
 //                    (16/8-bit storage buffer loads instead of unpacking uint)
-// Dispatch ceil(rows/NROWS) workgroups, split over x and y. cols must be a
+// Dispatch ceil(rows/NROWS) workgroups, split over x and y, times
+// ceil(n/BATCH) in z (workgroup z handles vectors z·BATCH ..). cols must be a
 // multiple of 4 (F32, F16) or 32 (Q8_0), x_stride a multiple of 4.
 //
 // The invocations of a workgroup stride over a row's chunks (4 values for
@@ -34,6 +35,7 @@ layout(push_constant) uniform Push {
 	uint cols;
 	uint x_stride;
 	uint y_stride;
+	uint n;
 } p;
 
 layout(set = 0, binding = 1) readonly buffer X { vec4 x4[]; };
@@ -57,10 +59,12 @@ float wd;
 #error "define WTYPE_F32, WTYPE_F16 or WTYPE_Q8_0"
 #endif
 
-void accumulate(uint r, uint row, uint c) {
+void accumulate(uint r, uint row, uint c, uint b0) {
 	load_chunk(row, c);
 	for (uint b = 0; b < BATCH; b++) {
-		uint xi = b * (p.x_stride / 4) + c * CHUNK_V4;
+		// Vectors past n (in the last z group) repeat the last one; their
+		// sums are not stored.
+		uint xi = min(b0 + b, p.n - 1) * (p.x_stride / 4) + c * CHUNK_V4;
 		float s = 0.0;
 		for (uint k = 0; k < CHUNK_V4; k++) {
 			s += dot(wv[k], x4[xi + k]);
@@ -71,6 +75,7 @@ void accumulate(uint r, uint row, uint c) {
 
 void main() {
 	uint first = wg_linear() * NROWS;
+	uint b0 = gl_WorkGroupID.z * BATCH;
 	if (first >= p.rows) {
 		return; // uniform over the workgroup
 	}
@@ -81,7 +86,7 @@ void main() {
 	for (uint c = gl_LocalInvocationIndex; c < chunks; c += WG) {
 		for (uint r = 0; r < NROWS; r++) {
 			uint row = min(first + r, p.rows - 1); // tail rows are computed but not stored
-			accumulate(r, row, c);
+			accumulate(r, row, c, b0);
 		}
 	}
 	red_sum();
@@ -89,8 +94,8 @@ void main() {
 		return;
 	}
 	for (uint r = 0; r < NROWS && first + r < p.rows; r++) {
-		for (uint b = 0; b < BATCH; b++) {
-			y[b * p.y_stride + first + r] = red_v[b * NROWS + r];
+		for (uint b = 0; b < BATCH && b0 + b < p.n; b++) {
+			y[(b0 + b) * p.y_stride + first + r] = red_v[b * NROWS + r];
 		}
 	}
 }

@@ -44,4 +44,5 @@ type MatVecPush struct {
 	Cols    uint32 // weight columns = inputs per vector
 	XStride uint32 // floats between consecutive input vectors (multiple of 4)
 	YStride uint32 // floats between consecutive output vectors
+	N       uint32 // input vectors
 }

@@ -20,7 +20,7 @@ func TestPushSizes(t *testing.T) {
 		{"rmsnorm", unsafe.Sizeof(RMSNormPush{}), 12},
 		{"softmax", unsafe.Sizeof(SoftmaxPush{}), 8},
 		{"rope", unsafe.Sizeof(RopePush{}), 20},
-		{"matvec", unsafe.Sizeof(MatVecPush{}), 16},
+		{"matvec", unsafe.Sizeof(MatVecPush{}), 20},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -28,9 +28,9 @@ var specs = []spec{
 	{name: "rope", variants: []string{"rope"}, bindings: 2, push: 20, wg: 64},
 	{name: "rmsnorm", variants: []string{"rmsnorm_sg", "rmsnorm"}, bindings: 3, push: 12, wg: 64},
 	{name: "softmax", variants: []string{"softmax_sg", "softmax"}, bindings: 1, push: 8, wg: 64},
-	{name: "matvec_f32", variants: []string{"matvec_f32_sg", "matvec_f32"}, bindings: 3, push: 16, wg: 32},
-	{name: "matvec_f16", variants: []string{"matvec_f16_sg_s16", "matvec_f16_sg", "matvec_f16"}, bindings: 3, push: 16, wg: 32},
-	{name: "matvec_q8_0", variants: []string{"matvec_q8_0_sg_s8", "matvec_q8_0_sg", "matvec_q8_0"}, bindings: 3, push: 16, wg: 32},
+	{name: "matvec_f32", variants: []string{"matvec_f32_sg", "matvec_f32"}, bindings: 3, push: 20, wg: 32},
+	{name: "matvec_f16", variants: []string{"matvec_f16_sg_s16", "matvec_f16_sg", "matvec_f16"}, bindings: 3, push: 20, wg: 32},
+	{name: "matvec_q8_0", variants: []string{"matvec_q8_0_sg_s8", "matvec_q8_0_sg", "matvec_q8_0"}, bindings: 3, push: 20, wg: 32},
 }
 
 // lookupSpec returns the spec of the kernel called name.

@@ -1,0 +1,216 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/vkllm/vkllm/runtime/cpu"
+	"github.com/vkllm/vkllm/runtime/vk"
+)
+
+// outcome is one case's GPU result and CPU reference.
+type outcome struct{ got, want []float32 }
+
+// caseFunc runs a case with the given variant on e; the returned outcome
+// is compared by NMSE.
+type caseFunc func(e *env, variant string, rng *rand.Rand) (outcome, error)
+
+// Error bounds (NMSE). Exact ops allow only rounding noise; transcendental
+// and reduction kernels differ from the float64-accumulating reference in
+// summation order and ulp-level function error.
+const (
+	boundExact = 1e-14
+	boundFunc  = 1e-10
+	boundRope  = 1e-8
+)
+
+// elementSizes are lengths that hit the vec4 body, the scalar tail and
+// several workgroups.
+var elementSizes = []int{1, 7, 33, 1000, 4097}
+
+func elementwiseCases() []Case {
+	var cs []Case
+	for _, n := range elementSizes {
+		shape := fmt.Sprint(n)
+		cs = append(cs,
+			Case{Kernel: "fill", Shape: shape, Bound: boundExact, run: fillCase(n)},
+			Case{Kernel: "copy", Shape: shape, Bound: boundExact, run: copyCase(n)},
+			Case{Kernel: "add", Shape: shape, Bound: boundExact, run: binaryCase(n, NewAdd, cpu.Add)},
+			Case{Kernel: "mul", Shape: shape, Bound: boundExact, run: binaryCase(n, NewMul, cpu.Mul)},
+			Case{Kernel: "swiglu", Shape: shape, Bound: boundFunc, run: binaryCase(n, NewSwiGLU, cpu.SwiGLU)},
+		)
+	}
+	return cs
+}
+
+func fillCase(n int) caseFunc {
+	return func(e *env, variant string, rng *rand.Rand) (outcome, error) {
+		k, err := NewFill(e.dev, variant)
+		if err != nil {
+			return outcome{}, err
+		}
+		e.own(k)
+		value := rng.Float32()
+		dst := e.zeros(n)
+		set := e.set(k.program, dst)
+		want := make([]float32, n)
+		cpu.Fill(want, value)
+		got := e.exec(dst, n, func(c *vk.Commands) error {
+			k.Record(c, set, FillPush{N: uint32(n), Value: value})
+			return nil
+		})
+		return outcome{got, want}, e.err
+	}
+}
+
+func copyCase(n int) caseFunc {
+	return func(e *env, variant string, rng *rand.Rand) (outcome, error) {
+		k, err := NewCopy(e.dev, variant)
+		if err != nil {
+			return outcome{}, err
+		}
+		e.own(k)
+		want := randFloats(rng, n, 1)
+		src, dst := e.floats(want), e.zeros(n)
+		set := e.set(k.program, src, dst)
+		got := e.exec(dst, n, func(c *vk.Commands) error {
+			k.Record(c, set, ElementwisePush{N: uint32(n)})
+			return nil
+		})
+		return outcome{got, want}, e.err
+	}
+}
+
+func binaryCase(n int, build func(*vk.Device, string) (*Binary, error), ref func(dst, a, b []float32)) caseFunc {
+	return func(e *env, variant string, rng *rand.Rand) (outcome, error) {
+		k, err := build(e.dev, variant)
+		if err != nil {
+			return outcome{}, err
+		}
+		e.own(k)
+		a, b := randFloats(rng, n, 4), randFloats(rng, n, 4)
+		want := make([]float32, n)
+		ref(want, a, b)
+		dst := e.zeros(n)
+		set := e.set(k.program, e.floats(a), e.floats(b), dst)
+		got := e.exec(dst, n, func(c *vk.Commands) error {
+			k.Record(c, set, ElementwisePush{N: uint32(n)})
+			return nil
+		})
+		return outcome{got, want}, e.err
+	}
+}
+
+// rowShapes are rows × cols for the row kernels: one value, shorter and
+// longer than a workgroup, not multiples of it.
+var rowShapes = [][2]int{{1, 1}, {3, 7}, {2, 33}, {4, 1000}, {1, 4097}}
+
+func rowCases() []Case {
+	var cs []Case
+	for _, s := range rowShapes {
+		shape := fmt.Sprintf("%dx%d", s[0], s[1])
+		cs = append(cs,
+			Case{Kernel: "rmsnorm", Shape: shape, Bound: boundFunc, run: rmsnormCase(s[0], s[1])},
+			Case{Kernel: "softmax", Shape: shape, Bound: boundFunc, run: softmaxCase(s[0], s[1])},
+		)
+	}
+	return cs
+}
+
+func rmsnormCase(rows, cols int) caseFunc {
+	return func(e *env, variant string, rng *rand.Rand) (outcome, error) {
+		k, err := NewRMSNorm(e.dev, variant)
+		if err != nil {
+			return outcome{}, err
+		}
+		e.own(k)
+		const eps = 1e-5
+		x, w := randFloats(rng, rows*cols, 3), randFloats(rng, cols, 1)
+		want := make([]float32, rows*cols)
+		cpu.RMSNorm(want, x, w, eps)
+		dst := e.zeros(rows * cols)
+		set := e.set(k.program, e.floats(x), e.floats(w), dst)
+		got := e.exec(dst, rows*cols, func(c *vk.Commands) error {
+			k.Record(c, set, RMSNormPush{Cols: uint32(cols), Rows: uint32(rows), Eps: eps})
+			return nil
+		})
+		return outcome{got, want}, e.err
+	}
+}
+
+func softmaxCase(rows, cols int) caseFunc {
+	return func(e *env, variant string, rng *rand.Rand) (outcome, error) {
+		k, err := NewSoftmax(e.dev, variant)
+		if err != nil {
+			return outcome{}, err
+		}
+		e.own(k)
+		x := randFloats(rng, rows*cols, 20) // wide range: exercises the max subtraction
+		xb := e.floats(x)
+		for r := 0; r < rows; r++ {
+			cpu.Softmax(x[r*cols : (r+1)*cols])
+		}
+		set := e.set(k.program, xb)
+		got := e.exec(xb, rows*cols, func(c *vk.Commands) error {
+			k.Record(c, set, SoftmaxPush{Cols: uint32(cols), Rows: uint32(rows)})
+			return nil
+		})
+		return outcome{got, x}, e.err
+	}
+}
+
+// ropeShape is tokens × heads × headDim with dims rotated.
+type ropeShape struct {
+	tokens, heads, headDim, dims int
+	neox                         bool
+}
+
+var ropeShapes = []ropeShape{
+	{1, 1, 2, 2, false},
+	{3, 4, 64, 64, false},
+	{5, 2, 64, 32, false},
+	{5, 2, 64, 32, true},
+	{7, 3, 128, 128, true},
+}
+
+func ropeCases() []Case {
+	var cs []Case
+	for _, s := range ropeShapes {
+		name := "rope"
+		if s.neox {
+			name = "rope_neox"
+		}
+		shape := fmt.Sprintf("%dx%dx%d/%d", s.tokens, s.heads, s.headDim, s.dims)
+		cs = append(cs, Case{Kernel: name, Shape: shape, Bound: boundRope, run: ropeCase(s)})
+	}
+	return cs
+}
+
+func ropeCase(s ropeShape) caseFunc {
+	return func(e *env, variant string, rng *rand.Rand) (outcome, error) {
+		k, err := NewRope(e.dev, variant, s.neox)
+		if err != nil {
+			return outcome{}, err
+		}
+		e.own(k)
+		n := s.tokens * s.heads * s.headDim
+		x := randFloats(rng, n, 2)
+		pos := make([]int32, s.tokens)
+		for i := range pos {
+			pos[i] = rng.Int32N(4096)
+		}
+		xb := e.floats(x)
+		set := e.set(k.program, xb, e.buffer(i32Bytes(pos)))
+		r := cpu.Rope{Base: 10000, Dims: s.dims, NeoX: s.neox}
+		per := s.heads * s.headDim
+		for t := range s.tokens {
+			r.Apply(x[t*per:(t+1)*per], s.headDim, int(pos[t]))
+		}
+		p := RopePush{HeadDim: uint32(s.headDim), Heads: uint32(s.heads), Tokens: uint32(s.tokens), Dims: uint32(s.dims), Base: 10000}
+		got := e.exec(xb, n, func(c *vk.Commands) error {
+			k.Record(c, set, p)
+			return nil
+		})
+		return outcome{got, x}, e.err
+	}
+}

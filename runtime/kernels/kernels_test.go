@@ -1,0 +1,69 @@
+package kernels
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vkllm/vkllm/runtime/vk"
+	"github.com/vkllm/vkllm/runtime/vk/vktest"
+)
+
+// TestKernelsVsCPU runs the selftest table on the test device with its
+// features (fast and portable variants) and again with every optional
+// feature off, under the validation layer.
+func TestKernelsVsCPU(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts vk.DeviceOptions
+	}{
+		{"features", vk.DeviceOptions{}},
+		{"portable", vk.DeviceOptions{Portable: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dev := vktest.DeviceWith(t, tc.opts)
+			if tc.opts.Portable {
+				require.Zero(t, FeaturesOf(dev.Features()), "portable device enabled features")
+			}
+			res, err := Run(dev, Cases(), testing.Short())
+			require.NoError(t, err)
+			require.NotEmpty(t, res)
+			for _, r := range res {
+				t.Run(fmt.Sprintf("%s/%s/%s", r.Kernel, r.Variant, r.Shape), func(t *testing.T) {
+					assert.Empty(t, r.Err)
+					assert.True(t, r.Pass, "NMSE %.3g over bound %.0e", r.NMSE, r.Bound)
+				})
+			}
+		})
+	}
+}
+
+// TestEveryVariantRuns checks the table reaches every variant that the
+// device supports, so no fast path goes untested.
+func TestEveryVariantRuns(t *testing.T) {
+	dev := vktest.Device(t)
+	have := FeaturesOf(dev.Features())
+	small := []Case{}
+	seen := map[string]bool{}
+	for _, c := range Cases() {
+		if !c.Large && !seen[c.specName()] {
+			seen[c.specName()] = true
+			small = append(small, c)
+		}
+	}
+	res, err := Run(dev, small, true)
+	require.NoError(t, err)
+	ran := map[string]bool{}
+	for _, r := range res {
+		ran[r.Variant] = true
+	}
+	for _, s := range specs {
+		names, err := Variants(s.name, have)
+		require.NoError(t, err)
+		for _, n := range names {
+			assert.True(t, ran[n], "variant %s never ran", n)
+		}
+	}
+}
