@@ -13,6 +13,7 @@ func commands() []*cli.Command {
 	return []*cli.Command{
 		synthCommand(),
 		runCommand(),
+		selftestCommand(),
 		inspectCommand(),
 		tokenizeCommand(),
 	}
