@@ -1,0 +1,111 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/vkllm/vkllm/models/quant"
+	"github.com/vkllm/vkllm/runtime/vk"
+	"github.com/vkllm/vkllm/runtime/vk/vktest"
+)
+
+// Benchmark shape: a llama-7B-sized projection.
+const benchRows, benchCols = 4096, 4096
+
+// timeDispatch runs record once per b.Loop iteration in its own command
+// buffer and returns the mean GPU time (timestamps) and wall time.
+func timeDispatch(b *testing.B, e *env, record func(c *vk.Commands) error) (gpu, wall time.Duration) {
+	b.Helper()
+	var total time.Duration
+	n := 0
+	start := time.Now()
+	for b.Loop() {
+		dt, err := e.run(record)
+		require.NoError(b, err)
+		total += dt
+		n++
+	}
+	return total / time.Duration(n), time.Since(start) / time.Duration(n)
+}
+
+// copyBandwidth measures the copy kernel moving bytes (read plus write)
+// over a buffer the size of the benchmark's F32 matrix: the ceiling a
+// matvec that streams its weights once can approach.
+func copyBandwidth(b *testing.B, e *env) float64 {
+	b.Helper()
+	n := benchRows * benchCols
+	k, err := NewCopy(e.dev, "")
+	require.NoError(b, err)
+	e.own(k)
+	src, dst := e.zeros(n), e.zeros(n)
+	set := e.set(k.program, src, dst)
+	require.NoError(b, e.err)
+	p := ElementwisePush{N: uint32(n)}
+	rec := func(c *vk.Commands) error { k.Record(c, set, p); return nil }
+	best := time.Duration(1 << 62)
+	for range 3 {
+		dt, err := e.run(rec)
+		require.NoError(b, err)
+		best = min(best, dt)
+	}
+	return float64(8*n) / best.Seconds() / 1e9
+}
+
+// BenchmarkCopy reports the copy kernel's bandwidth.
+func BenchmarkCopy(b *testing.B) {
+	e := benchEnv(b)
+	n := benchRows * benchCols
+	k, err := NewCopy(e.dev, "")
+	require.NoError(b, err)
+	e.own(k)
+	set := e.set(k.program, e.zeros(n), e.zeros(n))
+	require.NoError(b, e.err)
+	p := ElementwisePush{N: uint32(n)}
+	gpu, wall := timeDispatch(b, e, func(c *vk.Commands) error { k.Record(c, set, p); return nil })
+	b.ReportMetric(float64(8*n)/gpu.Seconds()/1e9, "GB/s")
+	b.ReportMetric(float64(8*n)/wall.Seconds()/1e9, "wallGB/s")
+}
+
+// BenchmarkMatVec reports each matvec kernel's and variant's bandwidth
+// (weights + x + y bytes per GPU second) and its ratio to copy's.
+func BenchmarkMatVec(b *testing.B) {
+	e := benchEnv(b)
+	cp := copyBandwidth(b, e)
+	have := FeaturesOf(e.dev.Features())
+	for _, t := range []quant.Type{quant.F32, quant.F16, quant.Q8_0} {
+		names, err := Variants(matvecKernels[t], have)
+		require.NoError(b, err)
+		for _, v := range names {
+			b.Run(v, func(b *testing.B) { benchMatVec(b, e, t, v, cp) })
+		}
+	}
+}
+
+func benchMatVec(b *testing.B, e *env, t quant.Type, variant string, copyGBs float64) {
+	k, err := NewMatVec(e.dev, t, variant)
+	require.NoError(b, err)
+	defer k.Close()
+	m, err := randMatrix(rand.New(rand.NewPCG(1, 2)), t, benchRows, benchCols)
+	require.NoError(b, err)
+	w, x, y := e.buffer(m.Data), e.zeros(benchCols), e.zeros(benchRows)
+	set := e.set(k.program, w, x, y)
+	require.NoError(b, e.err)
+	p := MatVecPush{Rows: benchRows, Cols: benchCols, XStride: benchCols, YStride: benchRows, N: 1}
+	gpu, wall := timeDispatch(b, e, func(c *vk.Commands) error { return k.Record(c, set, p) })
+	bytes := float64(len(m.Data) + 4*benchCols + 4*benchRows)
+	gbs := bytes / gpu.Seconds() / 1e9
+	b.ReportMetric(gbs, "GB/s")
+	b.ReportMetric(bytes/wall.Seconds()/1e9, "wallGB/s")
+	b.ReportMetric(gbs/copyGBs, "ratio-to-copy")
+}
+
+func benchEnv(b *testing.B) *env {
+	dev := vktest.Device(b)
+	e, err := newEnv(dev)
+	require.NoError(b, err)
+	b.Cleanup(e.destroy)
+	return e
+}
