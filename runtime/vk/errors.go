@@ -80,8 +80,12 @@ func (r Result) Is(target error) bool {
 
 // check turns a VkResult into nil or "vk: <call>: <Result>".
 func check(call string, r C.VkResult) error {
+	return resultErr(call, Result(r))
+}
+
+func resultErr(call string, r Result) error {
 	if r == C.VK_SUCCESS {
 		return nil
 	}
-	return fmt.Errorf("vk: %s: %w", call, Result(r))
+	return fmt.Errorf("vk: %s: %w", call, r)
 }
