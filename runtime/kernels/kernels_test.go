@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -66,4 +67,24 @@ func TestEveryVariantRuns(t *testing.T) {
 			assert.True(t, ran[n], "variant %s never ran", n)
 		}
 	}
+}
+
+// TestRunReportsFailure checks a mismatch becomes a failed row and is
+// counted, so selftest's exit status can fail: here the reference is
+// shifted by one.
+func TestRunReportsFailure(t *testing.T) {
+	dev := vktest.Device(t)
+	c := Case{Kernel: "copy", Shape: "33", Bound: boundExact, run: func(e *env, v string, rng *rand.Rand) (outcome, error) {
+		o, err := copyCase(33)(e, v, rng)
+		for i := range o.want {
+			o.want[i]++
+		}
+		return o, err
+	}}
+	res, err := Run(dev, []Case{c}, true)
+	require.NoError(t, err)
+	require.Len(t, res, 1)
+	assert.False(t, res[0].Pass)
+	assert.Greater(t, res[0].NMSE, 1e-3)
+	assert.Equal(t, 1, Report{Results: res}.Failed())
 }
