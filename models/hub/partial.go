@@ -37,7 +37,11 @@ func (t *transfer) open() error {
 		return fmt.Errorf("hub: %s: %w", t.src.Ref, err)
 	}
 	t.meta = readMeta(t.dest + metaSuffix)
-	if st.Size() == 0 || t.meta.URL != t.url {
+	if st.Size() == 0 {
+		t.meta = partialMeta{}
+		return nil
+	}
+	if t.meta.URL != t.url {
 		if err := t.reset(); err != nil {
 			f.Close()
 			return err
@@ -76,6 +80,9 @@ func (t *transfer) reset() error {
 	t.off = 0
 	t.h.Reset()
 	t.meta = partialMeta{}
+	if t.prog != nil {
+		t.prog.rebase(0)
+	}
 	if err := t.f.Truncate(0); err != nil {
 		return fmt.Errorf("hub: %s: %w", t.src.Ref, diskErr(err))
 	}

@@ -21,6 +21,11 @@ func newProgress(c *Client, ref string, off int64) *progress {
 	return &progress{c: c, ref: ref, start: now, startOff: off, lastLog: now}
 }
 
+// rebase restarts the rate measurement at off bytes, after a restart.
+func (p *progress) rebase(off int64) {
+	p.start, p.startOff = time.Now(), off
+}
+
 func (p *progress) update(done, total int64) {
 	if p.c.opt.Progress != nil {
 		p.c.opt.Progress(done, total)
@@ -28,7 +33,7 @@ func (p *progress) update(done, total int64) {
 	}
 	if !p.announced {
 		p.announced = true
-		p.c.log.Info("downloading", "ref", p.ref, "bytes", total, "resumed_at", p.startOff)
+		p.c.log.Info("downloading", "ref", p.ref, "bytes", total, "from", p.startOff)
 	}
 	if now := time.Now(); now.Sub(p.lastLog) >= p.c.opt.LogEvery {
 		p.lastLog = now
