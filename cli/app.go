@@ -16,6 +16,7 @@ func commands() []*cli.Command {
 		selftestCommand(),
 		inspectCommand(),
 		tokenizeCommand(),
+		pullCommand(), listCommand(), rmCommand(),
 	}
 }
 
