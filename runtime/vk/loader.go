@@ -55,6 +55,9 @@ func (v Version) String() string {
 	return fmt.Sprintf("%d.%d.%d", v.Major(), v.Minor(), v.Patch())
 }
 
+// MarshalText writes major.minor.patch.
+func (v Version) MarshalText() ([]byte, error) { return []byte(v.String()), nil }
+
 // Well-known API versions.
 var (
 	Version11 = MakeVersion(1, 1, 0)

@@ -37,6 +37,9 @@ func (t DeviceType) String() string {
 	return "other"
 }
 
+// MarshalText writes the type's name (JSON output of `vkllm devices`).
+func (t DeviceType) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
 // MemoryHeap describes one VkMemoryHeap; Budget and Usage are filled from
 // VK_EXT_memory_budget when present (zero otherwise).
 type MemoryHeap struct {
@@ -110,13 +113,13 @@ type Features struct {
 type PhysicalDevice struct {
 	Index         int          `json:"index"`
 	Name          string       `json:"name"`
-	Type          DeviceType   `json:"-"`
+	Type          DeviceType   `json:"type"`
 	VendorID      uint32       `json:"vendor_id"`
 	DeviceID      uint32       `json:"device_id"`
 	DriverName    string       `json:"driver_name"`
 	DriverInfo    string       `json:"driver_info"`
 	DriverVersion uint32       `json:"driver_version_raw"`
-	APIVersion    Version      `json:"-"`
+	APIVersion    Version      `json:"api_version"`
 	Heaps         []MemoryHeap `json:"heaps"`
 	MemoryTypes   []MemoryType `json:"memory_types"`
 	Limits        Limits       `json:"limits"`
@@ -160,6 +163,21 @@ func (pd *PhysicalDevice) DriverVersionString() string {
 		}
 	}
 	return Version(v).String()
+}
+
+// ListDevices opens a plain instance (no validation), describes every
+// device and closes it again; def is the DefaultDevice position.
+func ListDevices() (devs []PhysicalDevice, def int, err error) {
+	in, err := NewInstance(InstanceOptions{})
+	if err != nil {
+		return nil, -1, err
+	}
+	defer in.Close()
+	devs, err = in.PhysicalDevices()
+	if err != nil {
+		return nil, -1, err
+	}
+	return devs, DefaultDevice(devs), nil
 }
 
 // HasExtension reports whether the device offers the named extension.
