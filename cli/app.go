@@ -17,6 +17,7 @@ func commands() []*cli.Command {
 		inspectCommand(),
 		tokenizeCommand(),
 		pullCommand(), listCommand(), rmCommand(),
+		devicesCommand(),
 	}
 }
 
