@@ -21,7 +21,11 @@ func inspectCommand() *cli.Command {
 			if c.NArg() != 1 {
 				return fmt.Errorf("inspect: want one MODEL argument, got %d", c.NArg())
 			}
-			info, err := llama.Inspect(c.Args().First())
+			model, err := resolveModel(c, c.Args().First())
+			if err != nil {
+				return err
+			}
+			info, err := llama.Inspect(model)
 			if err != nil {
 				return err
 			}

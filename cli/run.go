@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/vkllm/vkllm/cache"
+	"github.com/vkllm/vkllm/models/hub"
 	"github.com/vkllm/vkllm/runtime/cpu"
 	"github.com/vkllm/vkllm/runtime/sample"
 )
@@ -19,9 +20,9 @@ func runCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "run",
 		Usage:     "generate a continuation of a prompt",
-		UsageText: "vkllm run -m MODEL -p PROMPT [options]  (-p - reads the prompt from stdin)",
+		UsageText: "vkllm run [-m MODEL] -p PROMPT [options]  (-p - reads the prompt from stdin)",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Required: true, Usage: "GGUF model file"},
+			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: modelUsage + " (default: " + hub.DefaultModel + ")"},
 			&cli.StringFlag{Name: "prompt", Aliases: []string{"p"}, Required: true, Usage: "prompt text, or - for stdin"},
 			&cli.IntFlag{Name: "n-predict", Aliases: []string{"n"}, Value: 128, Usage: "tokens to generate (<= 0: until end of text or full context)"},
 			&cli.Float64Flag{Name: "temp", Value: 0.8, Usage: "temperature; 0 is greedy"},
@@ -48,7 +49,11 @@ func runRun(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := cpu.Open(c.String("model"))
+	model, err := resolveModel(c, c.String("model"))
+	if err != nil {
+		return err
+	}
+	l, err := cpu.Open(model)
 	if err != nil {
 		return err
 	}
