@@ -26,13 +26,22 @@ func (b *Backend) matMulFast(dst []float32, x Act, w *weight) {
 	}
 }
 
-// matF32 handles weight rows [lo, hi) of an F32 matrix.
+// matF32 handles weight rows [lo, hi) of an F32 matrix, four rows at a
+// time so each input row is loaded once per four weight rows; the four rows
+// stay in L1 while every input row passes over them.
 func matF32(dst []float32, x Act, w []float32, rows, lo, hi int) {
 	cols := x.Cols
-	for r := lo; r < hi; r++ {
-		wr := w[r*cols : (r+1)*cols]
+	row := func(r int) []float32 { return w[r*cols : (r+1)*cols] }
+	r := lo
+	for ; r+4 <= hi; r += 4 {
+		w0, w1, w2, w3 := row(r), row(r+1), row(r+2), row(r+3)
 		for i := 0; i < x.Rows; i++ {
-			dst[i*rows+r] = dotF32(wr, x.Row(i))
+			kernels.dotF32x4(dst[i*rows+r:i*rows+r+4], w0, w1, w2, w3, x.Row(i))
+		}
+	}
+	for ; r < hi; r++ {
+		for i := 0; i < x.Rows; i++ {
+			dst[i*rows+r] = dotF32(row(r), x.Row(i))
 		}
 	}
 }
@@ -61,27 +70,6 @@ func matAny(dst []float32, x Act, m Matrix, buf []float32, lo, hi int) {
 			dst[i*m.Rows+r] = dotF32(buf, x.Row(i))
 		}
 	}
-}
-
-// dotF32 is the fast path's float32 dot product: unrolled by 8 with four
-// independent accumulators, so the adds do not wait on each other.
-func dotF32(a, b []float32) float32 {
-	n := len(a)
-	b = b[:n]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+8 <= n; i += 8 {
-		x := a[i : i+8 : i+8]
-		y := b[i : i+8 : i+8]
-		s0 += x[0]*y[0] + x[4]*y[4]
-		s1 += x[1]*y[1] + x[5]*y[5]
-		s2 += x[2]*y[2] + x[6]*y[6]
-		s3 += x[3]*y[3] + x[7]*y[7]
-	}
-	for ; i < n; i++ {
-		s0 += a[i] * b[i]
-	}
-	return (s0 + s1) + (s2 + s3)
 }
 
 // axpyF32 computes y += a·x, unrolled by 4.

@@ -46,21 +46,29 @@ func quantizeActQ8(x Act, buf *q8Act) *q8Act {
 	return buf
 }
 
-// matQ8 handles weight rows [lo, hi) of a Q8_0 or Q4_0 matrix.
+// matQ8 handles weight rows [lo, hi) of a Q8_0 or Q4_0 matrix, four rows
+// at a time (see matF32).
 func matQ8(dst []float32, xq *q8Act, m Matrix, lo, hi int) {
 	rb := m.RowBytes()
 	nb := m.Cols / 32
 	tab := halfTable()
-	for r := lo; r < hi; r++ {
-		wr := m.Data[r*rb : (r+1)*rb]
+	dot, dot4 := kernels.dotQ8_0, kernels.dotQ8_0x4
+	if m.Type == quant.Q4_0 {
+		dot, dot4 = kernels.dotQ4_0, kernels.dotQ4_0x4
+	}
+	row := func(r int) []byte { return m.Data[r*rb : (r+1)*rb] }
+	r := lo
+	for ; r+4 <= hi; r += 4 {
+		w0, w1, w2, w3 := row(r), row(r+1), row(r+2), row(r+3)
 		for i := 0; i < xq.rows; i++ {
-			qs := xq.qs[i*m.Cols : (i+1)*m.Cols]
-			ds := xq.ds[i*nb : (i+1)*nb]
-			if m.Type == quant.Q8_0 {
-				dst[i*m.Rows+r] = dotQ8_0(wr, qs, ds, tab)
-			} else {
-				dst[i*m.Rows+r] = dotQ4_0(wr, qs, ds, tab)
-			}
+			qs, ds := xq.qs[i*m.Cols:(i+1)*m.Cols], xq.ds[i*nb:(i+1)*nb]
+			dot4(dst[i*m.Rows+r:i*m.Rows+r+4], w0, w1, w2, w3, qs, ds, tab)
+		}
+	}
+	for ; r < hi; r++ {
+		for i := 0; i < xq.rows; i++ {
+			qs, ds := xq.qs[i*m.Cols:(i+1)*m.Cols], xq.ds[i*nb:(i+1)*nb]
+			dst[i*m.Rows+r] = dot(row(r), qs, ds, tab)
 		}
 	}
 }

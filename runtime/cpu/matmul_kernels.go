@@ -1,0 +1,82 @@
+package cpu
+
+// kernelSet holds the inner loops of the fast path. The scalar set below is
+// portable Go and always available; matmul_simd_amd64.go provides a vector
+// set (built with GOEXPERIMENT=simd) that init selects when the CPU has its
+// features. Tests switch between the two to hold one against the other.
+//
+// The "4" kernels compute four weight rows against one input row at once,
+// so each activation load serves four weight streams and the four
+// accumulator chains run in parallel. out receives the four dot products.
+type kernelSet struct {
+	name     string
+	dotF32   func(a, b []float32) float32
+	dotF32x4 func(out []float32, w0, w1, w2, w3, x []float32)
+	// Q8_0 and Q4_0 weight rows against one Q8 activation row (qs values,
+	// ds per-block scales); tab is halfTable() for the binary16 scales.
+	dotQ8_0   func(w []byte, qs []int8, ds, tab []float32) float32
+	dotQ8_0x4 func(out []float32, w0, w1, w2, w3 []byte, qs []int8, ds, tab []float32)
+	dotQ4_0   func(w []byte, qs []int8, ds, tab []float32) float32
+	dotQ4_0x4 func(out []float32, w0, w1, w2, w3 []byte, qs []int8, ds, tab []float32)
+}
+
+var scalarKernels = kernelSet{
+	name:     "scalar",
+	dotF32:   dotF32Scalar,
+	dotF32x4: dotF32x4Scalar,
+	dotQ8_0:  dotQ8_0,
+	dotQ8_0x4: func(out []float32, w0, w1, w2, w3 []byte, qs []int8, ds, tab []float32) {
+		out[0], out[1] = dotQ8_0(w0, qs, ds, tab), dotQ8_0(w1, qs, ds, tab)
+		out[2], out[3] = dotQ8_0(w2, qs, ds, tab), dotQ8_0(w3, qs, ds, tab)
+	},
+	dotQ4_0: dotQ4_0,
+	dotQ4_0x4: func(out []float32, w0, w1, w2, w3 []byte, qs []int8, ds, tab []float32) {
+		out[0], out[1] = dotQ4_0(w0, qs, ds, tab), dotQ4_0(w1, qs, ds, tab)
+		out[2], out[3] = dotQ4_0(w2, qs, ds, tab), dotQ4_0(w3, qs, ds, tab)
+	},
+}
+
+// kernels is the set the fast path uses; it is chosen once in init and only
+// replaced by tests, never while a backend runs.
+var kernels = chooseKernels()
+
+// chooseKernels prefers the vector set when this build and CPU have one.
+func chooseKernels() kernelSet {
+	if k, ok := simdKernels(); ok {
+		return k
+	}
+	return scalarKernels
+}
+
+// KernelName says which dot-product kernels the fast path runs ("scalar",
+// or the vector instruction set), for benchmarks and bug reports.
+func KernelName() string { return kernels.name }
+
+// dotF32 is the fast path's float32 dot product.
+func dotF32(a, b []float32) float32 { return kernels.dotF32(a, b) }
+
+// dotF32Scalar is unrolled by 8 with four independent accumulators, so the
+// adds do not wait on each other.
+func dotF32Scalar(a, b []float32) float32 {
+	n := len(a)
+	b = b[:n]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		x := a[i : i+8 : i+8]
+		y := b[i : i+8 : i+8]
+		s0 += x[0]*y[0] + x[4]*y[4]
+		s1 += x[1]*y[1] + x[5]*y[5]
+		s2 += x[2]*y[2] + x[6]*y[6]
+		s3 += x[3]*y[3] + x[7]*y[7]
+	}
+	for ; i < n; i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func dotF32x4Scalar(out []float32, w0, w1, w2, w3, x []float32) {
+	out[0], out[1] = dotF32Scalar(w0, x), dotF32Scalar(w1, x)
+	out[2], out[3] = dotF32Scalar(w2, x), dotF32Scalar(w3, x)
+}
