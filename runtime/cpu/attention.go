@@ -3,6 +3,7 @@ package cpu
 import (
 	"math"
 
+	"github.com/vkllm/vkllm/cache"
 	"github.com/vkllm/vkllm/models/llama"
 )
 
@@ -11,13 +12,8 @@ import (
 func (b *Backend) Attention(layer int, q Act, s llama.AttnSpec) Act {
 	out := b.alloc(q.Rows, s.Heads*s.HeadDim)
 	if b.opt.Reference {
-		k := make([]float32, s.HeadDim)
-		v := make([]float32, s.HeadDim)
 		for i := range b.rows {
-			for h := 0; h < s.Heads; h++ {
-				o := out.Row(i)[h*s.HeadDim : (h+1)*s.HeadDim]
-				b.attendRef(layer, i, h/(s.Heads/s.KVHeads), q.Row(i)[h*s.HeadDim:(h+1)*s.HeadDim], o, k, v)
-			}
+			b.attendRef(layer, i, q.Row(i), out.Row(i))
 		}
 		return out
 	}
@@ -25,31 +21,16 @@ func (b *Backend) Attention(layer int, q Act, s llama.AttnSpec) Act {
 	return out
 }
 
-// attendRef is one query head of one row: softmax(q·kᵀ/√d) · v over the
-// sequence's positions 0..pos, loading each cached vector through the
-// layout (which dequantizes f16 and int8).
-func (b *Backend) attendRef(layer, row, kvh int, q, out, k, v []float32) {
+// attendRef is the reference attention of one row: PagedAttention (the
+// reference the GPU kernels are tested against) over the layer's pools.
+func (b *Backend) attendRef(layer, row int, q, out []float32) {
 	r := b.rows[row]
-	l := b.kv.Layout()
-	scale := 1 / math.Sqrt(float64(len(q)))
-	scores := make([]float32, r.pos+1)
-	for t := range scores {
-		id, slot := r.blocks[t/l.BlockSize], t%l.BlockSize
-		l.Load(b.kv.K(layer, id), kvh, slot, k)
-		scores[t] = float32(float64(Dot(q, k)) * scale)
+	kv := PagedKV{
+		Layout: b.kv.Layout(),
+		K:      func(id cache.BlockID) []byte { return b.kv.K(layer, id) },
+		V:      func(id cache.BlockID) []byte { return b.kv.V(layer, id) },
 	}
-	Softmax(scores)
-	acc := make([]float64, len(out))
-	for t, p := range scores {
-		id, slot := r.blocks[t/l.BlockSize], t%l.BlockSize
-		l.Load(b.kv.V(layer, id), kvh, slot, v)
-		for j, x := range v {
-			acc[j] += float64(p) * float64(x)
-		}
-	}
-	for j := range out {
-		out[j] = float32(acc[j])
-	}
+	PagedAttention(out, q, kv, r.blocks, r.pos, 1/math.Sqrt(float64(kv.Layout.HeadDim)))
 }
 
 // attentionFast runs one task per (row, KV head) on all threads. A task
