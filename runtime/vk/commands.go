@@ -189,10 +189,14 @@ func (d *Device) Submit(c *Commands) error {
 	if c.pending {
 		return errors.New("vk: Submit: commands already pending")
 	}
-	d.serial++
-	if err := check("vkQueueSubmit", C.vkllm_submit(d.fns, d.queue, c.cb, c.fence, nil, 0)); err != nil {
+	var sem C.VkSemaphore
+	if d.timeline != nil {
+		sem = d.timeline.sem
+	}
+	if err := check("vkQueueSubmit", C.vkllm_submit(d.fns, d.queue, c.cb, c.fence, sem, C.uint64_t(d.serial+1))); err != nil {
 		return err
 	}
+	d.serial++
 	c.serial, c.pending = d.serial, true
 	m := useMark{c, d.serial}
 	for _, u := range c.used {
@@ -227,19 +231,21 @@ func (c *Commands) Wait() error {
 	return check("vkResetFences", C.vkllm_reset_fence(d.fns, d.dev, c.fence))
 }
 
-// waitMark waits until the submission recorded in m has completed. The
-// owner may reset the fence meanwhile, so the wait polls in short slices
-// and re-checks whether that submission is still the pending one.
-func (d *Device) waitMark(m useMark) error {
-	if m.cmd == nil {
-		return nil
-	}
+// waitMark waits until the submission recorded in *mp has completed; *mp
+// is read under qmu because Submit writes it. The owner may reset the fence
+// meanwhile, so the wait polls in short slices and re-checks whether that
+// submission is still the pending one.
+func (d *Device) waitMark(mp *useMark) error {
 	for {
 		d.qmu.Lock()
-		pending := m.cmd.pending && m.cmd.serial == m.serial
+		m := *mp
+		pending := m.cmd != nil && m.cmd.pending && m.cmd.serial == m.serial
 		d.qmu.Unlock()
 		if !pending {
 			return nil
+		}
+		if d.timeline != nil {
+			return d.timeline.Wait(m.serial, -1)
 		}
 		r := C.vkllm_wait_fence(d.fns, d.dev, m.cmd.fence, 1_000_000)
 		if r == C.VK_SUCCESS {

@@ -127,7 +127,7 @@ func (p *Pipeline) allocFrom(pool C.VkDescriptorPool, s *DescriptorSet) error {
 // Update rebinds the set's buffers; it first waits for the set's last
 // submission, since a set in use must not change.
 func (s *DescriptorSet) Update(bs ...Binding) error {
-	if err := s.pipe.dev.waitMark(s.use); err != nil {
+	if err := s.pipe.dev.waitMark(&s.use); err != nil {
 		return err
 	}
 	return s.write(bs)
@@ -183,7 +183,7 @@ func checkBinding(b Binding, lim Limits) error {
 // Close waits for the set's last submission and frees it. Idempotent.
 func (s *DescriptorSet) Close() {
 	s.once.Do(func() {
-		_ = s.pipe.dev.waitMark(s.use)
+		_ = s.pipe.dev.waitMark(&s.use)
 		s.pipe.dev.untrack(s)
 		s.pipe.mu.Lock()
 		delete(s.pipe.sets, s)

@@ -69,7 +69,8 @@ type Device struct {
 	xfer    *Commands
 	staging *Buffer
 
-	cache pipelineCache
+	cache    pipelineCache
+	timeline *Timeline // signalled with each submission serial, if enabled
 }
 
 // NewDevice opens pd (from this instance's PhysicalDevices) with one
@@ -84,10 +85,17 @@ func (in *Instance) NewDevice(pd PhysicalDevice, opts DeviceOptions) (*Device, e
 	d := &Device{inst: in, pd: pd, family: uint32(pd.QueueFamily), opts: opts,
 		pools: map[uint32]*memPool{}, live: map[closer]uint64{}}
 	d.features = enabledFeatures(pd.Features, opts)
-	if err := d.create(); err != nil {
+	err := d.create()
+	if err != nil {
 		return nil, err
 	}
 	d.memTypes = chooseMemory(&pd, opts.NoUnifiedMemory)
+	if d.features.TimelineSemaphore {
+		if d.timeline, err = d.newTimeline(0); err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
 	if err := d.openCache(); err != nil {
 		d.Close()
 		return nil, err
@@ -244,6 +252,10 @@ func (d *Device) Close() {
 	d.closed = true
 	d.mu.Unlock()
 	d.closeCache()
+	if d.timeline != nil {
+		d.timeline.destroy()
+		d.timeline = nil
+	}
 	for _, p := range d.pools {
 		p.releaseAll()
 	}

@@ -218,7 +218,7 @@ func (b *Buffer) Mapped() []byte {
 // Idempotent.
 func (b *Buffer) Close() {
 	b.once.Do(func() {
-		_ = b.dev.waitMark(b.use)
+		_ = b.dev.waitMark(&b.use)
 		b.dev.untrack(b)
 		b.destroy()
 	})

@@ -192,7 +192,7 @@ func specInfo(a *cArena, values []uint32) *C.VkSpecializationInfo {
 // sets and destroys it. Idempotent.
 func (p *Pipeline) Close() {
 	p.once.Do(func() {
-		_ = p.dev.waitMark(p.use)
+		_ = p.dev.waitMark(&p.use)
 		p.mu.Lock()
 		sets := make([]*DescriptorSet, 0, len(p.sets))
 		for s := range p.sets {

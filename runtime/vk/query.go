@@ -26,6 +26,9 @@ func (t *Timestamps) markUse(m useMark) { t.use = m }
 // NewTimestamps creates a pool of n timestamp queries; it fails with
 // ErrUnsupported when the compute queue has no timestamps.
 func (d *Device) NewTimestamps(n uint32) (*Timestamps, error) {
+	if n == 0 {
+		return nil, fmt.Errorf("vk: NewTimestamps: zero queries")
+	}
 	if d.pd.Limits.TimestampValidBits == 0 {
 		return nil, fmt.Errorf("vk: %s: compute queue has no timestamps: %w", d.pd.Name, ErrUnsupported)
 	}
@@ -63,7 +66,7 @@ func (c *Commands) WriteTimestamp(t *Timestamps, i uint32) {
 // Results returns the n timestamps in nanoseconds (raw ticks times
 // timestampPeriod, masked to the valid bits); an unwritten query is an error.
 func (t *Timestamps) Results() ([]float64, error) {
-	if err := t.dev.waitMark(t.use); err != nil {
+	if err := t.dev.waitMark(&t.use); err != nil {
 		return nil, err
 	}
 	raw := make([]uint64, 2*t.n) // value, availability per query
@@ -90,7 +93,7 @@ func (t *Timestamps) Results() ([]float64, error) {
 // Close destroys the pool after its last submission. Idempotent.
 func (t *Timestamps) Close() {
 	t.once.Do(func() {
-		_ = t.dev.waitMark(t.use)
+		_ = t.dev.waitMark(&t.use)
 		t.dev.untrack(t)
 		C.vkllm_DestroyQueryPool(t.dev.fns, t.dev.dev, t.pool)
 	})

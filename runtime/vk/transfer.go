@@ -14,7 +14,7 @@ func (d *Device) Upload(b *Buffer, off uint64, data []byte) error {
 	if off+uint64(len(data)) > b.size {
 		return fmt.Errorf("vk: Upload of %d bytes at %d into a %d-byte buffer", len(data), off, b.size)
 	}
-	if err := d.waitMark(b.use); err != nil {
+	if err := d.waitMark(&b.use); err != nil {
 		return err
 	}
 	if m := b.Mapped(); m != nil {
@@ -33,7 +33,7 @@ func (d *Device) Download(b *Buffer, off uint64, out []byte) error {
 	if off+uint64(len(out)) > b.size {
 		return fmt.Errorf("vk: Download of %d bytes at %d from a %d-byte buffer", len(out), off, b.size)
 	}
-	if err := d.waitMark(b.use); err != nil {
+	if err := d.waitMark(&b.use); err != nil {
 		return err
 	}
 	if m := b.Mapped(); m != nil {
