@@ -38,7 +38,7 @@ type Pool struct {
 	numBlocks int
 	bufs      []*vk.Buffer
 	k, v      []Range // per layer
-	allocated uint64       // allocator bytes taken by bufs
+	allocated uint64  // allocator bytes taken by bufs
 }
 
 // New sizes and allocates the pools of layers layers with layout l.
