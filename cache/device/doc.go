@@ -13,9 +13,9 @@
 // row's position by probability 0) never multiply by garbage NaNs.
 //
 // The pool size comes from a block count, a byte budget, or by default a
-// fraction of the device memory still free (the VK_EXT_memory_budget
-// budget when present, else the heap size, less what this device already
-// allocated, e.g. the weights).
+// fraction of the device memory still free after the weights (see
+// FreeMemory: the VK_EXT_memory_budget budget less usage when present,
+// else the heap size less what this device allocated).
 //
 // Threading: a Pool is immutable after New; Close must not run while
 // commands that use its buffers are recorded. Buffers wait for their last

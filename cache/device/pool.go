@@ -105,26 +105,24 @@ func blockCount(dev *vk.Device, layers int, l cache.Layout, opt Options) (int, e
 }
 
 // FreeMemory estimates the device-local memory still free: the largest
-// device-local heap's budget less its usage when VK_EXT_memory_budget
-// reported them (at enumeration), else its size, minus what dev has
-// allocated since (the weights).
+// device-local heap's current budget less its usage when
+// VK_EXT_memory_budget is enabled (usage then includes the weights), else
+// the heap's size less what dev has allocated (the weights).
 func FreeMemory(dev *vk.Device) uint64 {
 	var best uint64
-	for _, h := range dev.Physical().Heaps {
+	budget := dev.Features().MemoryBudget
+	for _, h := range dev.MemoryHeaps() {
 		if !h.DeviceLocal {
 			continue
 		}
-		avail := h.Size
-		if h.Budget > 0 {
-			avail = h.Budget - min(h.Usage, h.Budget)
+		if budget && h.Budget > 0 {
+			best = max(best, h.Budget-min(h.Usage, h.Budget))
+			continue
 		}
-		best = max(best, avail)
+		used := min(dev.Stats().BytesAllocated, h.Size)
+		best = max(best, h.Size-used)
 	}
-	used := dev.Stats().BytesAllocated
-	if used >= best {
-		return 0
-	}
-	return best - used
+	return best
 }
 
 // allocate creates the buffers of plan and binds each pool's range.
