@@ -116,7 +116,7 @@ func (s *Scheduler) Config() Config { return s.cfg }
 // wrapping ErrNeverFits, a sequence that could not run even alone in the
 // pool. The prompt is copied.
 func (s *Scheduler) Add(prompt []int32, maxTokens int) (SeqID, error) {
-	if err := s.fits(len(prompt), maxTokens); err != nil {
+	if err := s.Fits(len(prompt), maxTokens); err != nil {
 		return 0, err
 	}
 	sq := &seq{id: s.nextID, tokens: slices.Clone(prompt), promptLen: len(prompt), maxTokens: maxTokens,
@@ -127,10 +127,12 @@ func (s *Scheduler) Add(prompt []int32, maxTokens int) (SeqID, error) {
 	return sq.id, nil
 }
 
-// fits checks that a sequence's largest cache footprint fits the pool and
-// the context, so that preemption can always make room for it by running
-// it alone.
-func (s *Scheduler) fits(promptLen, maxTokens int) error {
+// Fits reports (wrapping ErrNeverFits) whether Add would reject a sequence
+// of this prompt length and token limit: its largest cache footprint must
+// fit the pool and the context, so that preemption can always make room for
+// it by running it alone. It reads only immutable configuration, so unlike
+// the other methods it is safe to call from any goroutine.
+func (s *Scheduler) Fits(promptLen, maxTokens int) error {
 	ctx := s.cfg.MaxContext
 	switch {
 	case promptLen == 0:
