@@ -38,6 +38,10 @@ type Options struct {
 	Logger   *slog.Logger  // slog.Default()
 	LogEvery time.Duration // 5s
 
+	// StallTimeout drops a connection on which no byte arrived for this
+	// long, to resume on a new one. 1 minute.
+	StallTimeout time.Duration
+
 	// Retries bounds how many times one Pull resumes after the connection
 	// drops mid-body; an attempt that received nothing ends the pull.
 	// 0 means 5; negative means none.
@@ -84,6 +88,9 @@ func New(opt Options) (*Client, error) {
 		tr.ResponseHeaderTimeout = time.Minute
 		opt.HTTPClient = &http.Client{Transport: tr}
 	}
+	if opt.StallTimeout <= 0 {
+		opt.StallTimeout = time.Minute
+	}
 	if opt.LogEvery <= 0 {
 		opt.LogEvery = 5 * time.Second
 	}
@@ -125,6 +132,9 @@ func (c *Client) Pull(ctx context.Context, ref string) (string, error) {
 	src, err := Locate(ref, func(string) bool { return false })
 	if err != nil {
 		return "", err
+	}
+	if src.Local != "" {
+		return "", fmt.Errorf("hub: %q is neither a %s reference nor a catalogue name (%s)", ref, Scheme, names())
 	}
 	return c.pull(ctx, src)
 }

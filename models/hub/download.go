@@ -14,6 +14,7 @@ import (
 	"os"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Suffixes of the files kept beside a cached file while it downloads.
@@ -40,6 +41,7 @@ type transfer struct {
 	meta      partialMeta
 	linkedSHA string // sha256 the server advertised (X-Linked-Etag)
 	prog      *progress
+	alive     func() // resets the stall watchdog
 	restarted bool
 }
 
@@ -88,7 +90,14 @@ func (e *retryable) Unwrap() error { return e.err }
 // attempt sends one GET (a Range request when bytes are already here) and
 // appends the body to the partial file.
 func (t *transfer) attempt(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.url, nil)
+	// The watchdog cancels the request when no byte arrives for StallTimeout:
+	// a silent connection is treated like a dropped one and resumed.
+	actx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	watchdog := time.AfterFunc(t.c.opt.StallTimeout, func() { cancel(errStalled) })
+	defer watchdog.Stop()
+	t.alive = func() { watchdog.Reset(t.c.opt.StallTimeout) }
+	req, err := http.NewRequestWithContext(actx, http.MethodGet, t.url, nil)
 	if err != nil {
 		return fmt.Errorf("hub: %s: %w", t.src.Ref, err)
 	}
@@ -105,19 +114,26 @@ func (t *transfer) attempt(ctx context.Context) error {
 	}
 	resp, err := t.c.opt.HTTPClient.Do(req)
 	if err != nil {
-		return t.netErr(ctx, err)
+		return t.netErr(ctx, actx, err)
 	}
 	defer resp.Body.Close()
 	if err := t.accept(resp); err != nil {
 		return err
 	}
-	return t.copy(ctx, resp)
+	return t.copy(ctx, actx, resp)
 }
 
-// netErr explains a failed request: cancellation, or no connection.
-func (t *transfer) netErr(ctx context.Context, err error) error {
+// errStalled cancels an attempt that received nothing for StallTimeout.
+var errStalled = errors.New("no data received")
+
+// netErr explains a failed request: cancellation, a stall, or no
+// connection. ctx is the caller's context, actx the attempt's.
+func (t *transfer) netErr(ctx, actx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("hub: %s: download stopped: %w", t.src.Ref, ctx.Err())
+	}
+	if context.Cause(actx) == errStalled {
+		return &retryable{err: fmt.Errorf("%w: %s: %v for %v", ErrNetwork, t.src.Ref, errStalled, t.c.opt.StallTimeout)}
 	}
 	return fmt.Errorf("%w: %s: cannot reach %s: %v (check the network connection, HTTPS_PROXY, or %s)",
 		ErrNetwork, t.src.Ref, t.c.opt.Endpoint, err, EnvEndpoint)
@@ -188,7 +204,7 @@ func (t *transfer) statusErr(resp *http.Response) error {
 
 // copy appends the body to the partial file, hashing as it goes. A body that
 // does not start with the GGUF magic is refused before any of it is written.
-func (t *transfer) copy(ctx context.Context, resp *http.Response) error {
+func (t *transfer) copy(ctx, actx context.Context, resp *http.Response) error {
 	body := io.Reader(resp.Body)
 	if t.off == 0 {
 		br := bufio.NewReaderSize(resp.Body, 4096)
@@ -201,6 +217,7 @@ func (t *transfer) copy(ctx context.Context, resp *http.Response) error {
 	for {
 		n, rerr := body.Read(buf)
 		if n > 0 {
+			t.alive()
 			if err := t.write(buf[:n]); err != nil {
 				return err
 			}
@@ -209,8 +226,8 @@ func (t *transfer) copy(ctx context.Context, resp *http.Response) error {
 			break
 		}
 		if rerr != nil {
-			if ctx.Err() != nil {
-				return fmt.Errorf("hub: %s: download stopped: %w", t.src.Ref, ctx.Err())
+			if ctx.Err() != nil || context.Cause(actx) == errStalled {
+				return t.netErr(ctx, actx, rerr)
 			}
 			return &retryable{err: fmt.Errorf("%w: %s: connection lost after %d bytes: %v", ErrNetwork, t.src.Ref, t.off, rerr)}
 		}

@@ -380,3 +380,56 @@ func TestEnvOptions(t *testing.T) {
 	assert.Empty(t, opt.Token)
 	assert.False(t, errors.Is(err, ErrNetwork))
 }
+
+// A connection that goes silent is dropped after StallTimeout and resumed.
+func TestPullResumesAfterStall(t *testing.T) {
+	data := modelBytes(t)
+	c, srv := setup(t, &hubtest.File{Data: data, ETag: `"v1"`, StallAfter: 65536}, Options{StallTimeout: 200 * time.Millisecond})
+	path, err := c.Pull(context.Background(), testRef)
+	require.NoError(t, err)
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(data, got))
+	reqs := srv.Requests()
+	require.Len(t, reqs, 2)
+	assert.Equal(t, "bytes=65536-", reqs[1].Range)
+}
+
+func TestPullLocalPath(t *testing.T) {
+	c, _ := setup(t, &hubtest.File{}, Options{})
+	_, err := c.Pull(context.Background(), "models/x.gguf")
+	assert.ErrorContains(t, err, "neither a hf:// reference nor a catalogue name")
+	path, err := c.Resolve(context.Background(), "models/x.gguf")
+	require.NoError(t, err)
+	assert.Equal(t, "models/x.gguf", path, "Resolve passes local paths through")
+}
+
+// Without a progress callback, progress goes to the log, at most every
+// LogEvery.
+func TestPullLogsProgress(t *testing.T) {
+	var logBuf bytes.Buffer
+	var mu sync.Mutex
+	c, _ := setup(t, &hubtest.File{Data: modelBytes(t), StallAfter: 100_000},
+		Options{LogEvery: time.Nanosecond, StallTimeout: 100 * time.Millisecond})
+	c.log = slog.New(slog.NewTextHandler(lockedWriter{&mu, &logBuf}, nil))
+	_, err := c.Pull(context.Background(), testRef)
+	require.NoError(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	s := logBuf.String()
+	assert.Contains(t, s, `msg="download progress" ref=`+testRef)
+	assert.Contains(t, s, "total=\"1.1 MiB\" percent=")
+	assert.Contains(t, s, "msg=\"download interrupted, resuming\"")
+	assert.Contains(t, s, "msg=downloaded")
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
