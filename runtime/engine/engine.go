@@ -1,0 +1,215 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/vkllm/vkllm/cache"
+	"github.com/vkllm/vkllm/cache/device"
+	"github.com/vkllm/vkllm/models/llama"
+	"github.com/vkllm/vkllm/runtime/kernels"
+	"github.com/vkllm/vkllm/runtime/vk"
+)
+
+// DefaultMaxRows is the most token rows a step holds when Options.MaxRows
+// is 0; it matches the CPU path's default prefill chunk.
+const DefaultMaxRows = 64
+
+// Options configure New.
+type Options struct {
+	KVType    cache.KVType
+	BlockSize int            // KV block size; 0 means 16
+	KV        device.Options // pool size: blocks, bytes or a fraction of free memory
+	MaxRows   int            // most token rows per step; 0 means DefaultMaxRows
+	// Profile writes a timestamp after every dispatch (and serialises the
+	// dispatches with barriers so each one's time is its own); Profile()
+	// reports the totals per kernel.
+	Profile bool
+}
+
+// Engine is a model on one device, ready to run steps.
+type Engine struct {
+	dev   *vk.Device
+	model *llama.Model
+	opt   Options
+	kv    *device.Pool
+	k     kernelSet
+
+	weights []*weight // per tensor ID; nil for tensors kept on the host
+	arena   arena
+	in      stepInputs
+	cmd     *vk.Commands
+	prof    *profiler
+
+	batch     *llama.Batch
+	rows      int          // token rows of the current step
+	dirty     []*vk.Buffer // written since the last barrier
+	logitRows []int        // rows that Gather keeps
+	err       error        // first error of the step
+}
+
+var _ llama.Ops[Act] = (*Engine)(nil)
+
+// New uploads m's weights to dev and allocates the KV pool and the step
+// buffers. On error everything allocated so far is freed.
+func New(dev *vk.Device, m *llama.Model, opt Options) (e *Engine, err error) {
+	if opt.MaxRows <= 0 {
+		opt.MaxRows = DefaultMaxRows
+	}
+	if opt.BlockSize <= 0 {
+		opt.BlockSize = 16
+	}
+	e = &Engine{dev: dev, model: m, opt: opt, arena: arena{dev: dev}}
+	defer func() {
+		if err != nil {
+			e.Close()
+			e = nil
+		}
+	}()
+	if err := e.k.build(dev, m); err != nil {
+		return nil, err
+	}
+	if err := e.uploadWeights(); err != nil {
+		return nil, err
+	}
+	layout := cache.Layout{Type: opt.KVType, BlockSize: opt.BlockSize, KVHeads: m.Config.KVHeads, HeadDim: m.Config.HeadDim}
+	if e.kv, err = device.New(dev, m.Config.Layers, layout, opt.KV); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	if err := e.in.alloc(dev, opt.MaxRows, m, layout); err != nil {
+		return nil, err
+	}
+	if e.cmd, err = dev.NewCommands(); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	if opt.Profile {
+		if e.prof, err = newProfiler(dev, 32*m.Config.Layers+32); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// Step runs one forward step and returns the logits of the rows the batch
+// asks for, [LogitRows][Vocab] row-major.
+func (e *Engine) Step(b *llama.Batch) ([]float32, error) { return llama.Forward(e.model, e, b) }
+
+// Model returns the engine's model.
+func (e *Engine) Model() *llama.Model { return e.model }
+
+// Device returns the engine's device.
+func (e *Engine) Device() *vk.Device { return e.dev }
+
+// KV returns the engine's KV pool.
+func (e *Engine) KV() *device.Pool { return e.kv }
+
+// Layout returns the KV block layout.
+func (e *Engine) Layout() cache.Layout { return e.kv.Layout() }
+
+// NumBlocks returns the KV pool's block count, the null block included.
+func (e *Engine) NumBlocks() int { return e.kv.NumBlocks() }
+
+// MaxRows returns the most token rows one step may hold.
+func (e *Engine) MaxRows() int { return e.opt.MaxRows }
+
+// WeightBytes returns the device bytes the uploaded weights take.
+func (e *Engine) WeightBytes() uint64 {
+	var n uint64
+	for _, w := range e.weights {
+		if w != nil {
+			n += w.bytes()
+		}
+	}
+	return n
+}
+
+// Close waits for the device to finish the engine's work and frees every
+// object the engine created. Idempotent.
+func (e *Engine) Close() {
+	if e.cmd != nil {
+		_ = e.cmd.Wait()
+	}
+	e.arena.close()
+	e.in.close()
+	for _, w := range e.weights {
+		if w != nil {
+			w.close()
+		}
+	}
+	e.weights = nil
+	if e.kv != nil {
+		e.kv.Close()
+		e.kv = nil
+	}
+	if e.prof != nil {
+		e.prof.close()
+		e.prof = nil
+	}
+	if e.cmd != nil {
+		e.cmd.Close()
+		e.cmd = nil
+	}
+	e.k.close()
+}
+
+// fail keeps the step's first error.
+func (e *Engine) fail(err error) {
+	if e.err == nil && err != nil {
+		e.err = err
+	}
+}
+
+// ErrUnsupported is wrapped when a model needs something the engine lacks
+// (a weight type without a kernel); it matches vk.ErrUnsupported too.
+var ErrUnsupported = fmt.Errorf("engine: %w", vk.ErrUnsupported)
+
+// kernelSet holds the engine's kernels.
+type kernelSet struct {
+	matvec  map[string]*kernels.MatVec // by weight type name
+	rmsnorm *kernels.RMSNorm
+	rope    *kernels.Rope
+	add     *kernels.Binary
+	swiglu  *kernels.Binary
+	attn    attnKernels
+}
+
+func (k *kernelSet) build(dev *vk.Device, m *llama.Model) error {
+	var err error
+	k.matvec = map[string]*kernels.MatVec{}
+	if k.rmsnorm, err = kernels.NewRMSNorm(dev, ""); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	if k.rope, err = kernels.NewRope(dev, "", m.Config.RopeNeoX); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	if k.add, err = kernels.NewAdd(dev, ""); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	if k.swiglu, err = kernels.NewSwiGLU(dev, ""); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	return k.attn.build(dev, m)
+}
+
+func (k *kernelSet) close() {
+	for _, mv := range k.matvec {
+		mv.Close()
+	}
+	k.matvec = nil
+	if k.rmsnorm != nil {
+		k.rmsnorm.Close()
+	}
+	if k.rope != nil {
+		k.rope.Close()
+	}
+	if k.add != nil {
+		k.add.Close()
+	}
+	if k.swiglu != nil {
+		k.swiglu.Close()
+	}
+	k.rmsnorm, k.rope, k.add, k.swiglu = nil, nil, nil, nil
+	k.attn.close()
+}
+
+var errNoAttention = errors.New("engine: attention kernels not wired yet")
