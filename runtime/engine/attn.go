@@ -9,7 +9,7 @@ import (
 type attnKernels struct{}
 
 func (a *attnKernels) build(dev *vk.Device, m *llama.Model) error { return nil }
-func (a *attnKernels) close()                                       {}
+func (a *attnKernels) close()                                     {}
 
 // StoreKV writes the step's K and V rows into the layer's pools.
 func (e *Engine) StoreKV(layer int, k, v Act) {
