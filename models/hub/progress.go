@@ -14,6 +14,7 @@ type progress struct {
 	startOff  int64 // bytes already here when this pull started
 	lastLog   time.Time
 	announced bool
+	last      [2]int64 // the last (done, total) passed to the callback
 }
 
 func newProgress(c *Client, ref string, off int64) *progress {
@@ -28,6 +29,7 @@ func (p *progress) rebase(off int64) {
 
 func (p *progress) update(done, total int64) {
 	if p.c.opt.Progress != nil {
+		p.last = [2]int64{done, total}
 		p.c.opt.Progress(done, total)
 		return
 	}
@@ -41,10 +43,13 @@ func (p *progress) update(done, total int64) {
 	}
 }
 
-// done makes sure a progress callback sees the final count.
+// done makes sure a progress callback sees the final count with
+// total == done (a bar's cue to finish), unless it already has.
 func (p *progress) done(done, total int64) {
-	if p.c.opt.Progress != nil {
-		p.c.opt.Progress(done, max(total, done))
+	total = max(total, done)
+	if p.c.opt.Progress != nil && p.last != [2]int64{done, total} {
+		p.last = [2]int64{done, total}
+		p.c.opt.Progress(done, total)
 	}
 }
 
