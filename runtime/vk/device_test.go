@@ -233,3 +233,32 @@ func TestValidationCountsErrors(t *testing.T) {
 	assert.NotEmpty(t, inst.ValidationMessages())
 	assert.Contains(t, logs.String(), "validation")
 }
+
+func TestAllocatorStats(t *testing.T) {
+	dev := vktest.DeviceWith(t, vk.DeviceOptions{BlockSize: 1 << 20})
+	assert.Equal(t, vk.AllocatorStats{}, dev.Stats())
+	var bufs []*vk.Buffer
+	for range 3 {
+		b, err := dev.NewBuffer(600<<10, vk.DeviceLocal)
+		require.NoError(t, err)
+		bufs = append(bufs, b)
+	}
+	s := dev.Stats()
+	assert.Equal(t, 3, s.Blocks, "two 600 KiB buffers do not share a 1 MiB block")
+	assert.Equal(t, uint64(3<<20), s.BytesAllocated)
+	assert.GreaterOrEqual(t, s.BytesInUse, uint64(3*600<<10))
+	assert.Equal(t, 3, s.LiveObjects)
+
+	big, err := dev.NewBuffer(5<<20, vk.DeviceLocal)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(8<<20), dev.Stats().BytesAllocated, "a large buffer gets its own block")
+	big.Close()
+	for _, b := range bufs {
+		b.Close()
+	}
+	s = dev.Stats()
+	assert.Zero(t, s.BytesInUse)
+	assert.Zero(t, s.LiveObjects)
+	assert.Equal(t, 1, s.Blocks, "emptied blocks are returned, one is kept")
+	assert.LessOrEqual(t, dev.MaxBufferSize(), uint64(1<<30))
+}
