@@ -34,7 +34,7 @@ var ErrContextFull = errors.New("context full")
 // safe for concurrent use.
 type Session struct {
 	model   *llama.Model
-	backend *Backend
+	stepper Stepper
 	pool    *cache.BlockPool
 	table   *cache.BlockTable
 	ctx     int
@@ -57,10 +57,6 @@ func NewSession(m *llama.Model, opt Options) (*Session, error) {
 		return nil, fmt.Errorf("cpu: %w", err)
 	}
 	blocks := (ctx+bs-1)/bs + 1 // plus the null block
-	pool, err := cache.NewBlockPool(blocks, bs)
-	if err != nil {
-		return nil, fmt.Errorf("cpu: %w", err)
-	}
 	kv, err := cache.NewHostPool(m.Config.Layers, layout, blocks)
 	if err != nil {
 		return nil, fmt.Errorf("cpu: %w", err)
@@ -69,7 +65,46 @@ func NewSession(m *llama.Model, opt Options) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Session{model: m, backend: be, pool: pool, table: cache.NewBlockTable(bs), ctx: ctx,
+	opt.Context = ctx
+	return NewSessionOn(m, be, opt)
+}
+
+// Stepper runs forward steps over a paged KV cache of NumBlocks blocks
+// with the given layout. *Backend implements it on the CPU and the Vulkan
+// engine (runtime/engine) on a device, so both share Session and Generate.
+type Stepper interface {
+	Step(b *llama.Batch) ([]float32, error)
+	Layout() cache.Layout
+	NumBlocks() int // the null block included
+}
+
+// Step runs llama.Forward on the backend.
+func (b *Backend) Step(batch *llama.Batch) ([]float32, error) {
+	return llama.Forward(b.model, b, batch)
+}
+
+// Layout returns the KV block layout.
+func (b *Backend) Layout() cache.Layout { return b.kv.Layout() }
+
+// NumBlocks returns the KV pool's block count.
+func (b *Backend) NumBlocks() int { return b.kv.NumBlocks() }
+
+// NewSessionOn makes a session that runs its steps on st, whose KV pool it
+// manages. The context is opt.Context (0: the model's), capped by what the
+// pool holds; opt's KVType, BlockSize and Backend are the stepper's
+// business and are ignored.
+func NewSessionOn(m *llama.Model, st Stepper, opt Options) (*Session, error) {
+	bs := st.Layout().BlockSize
+	ctx := opt.Context
+	if ctx <= 0 {
+		ctx = m.Config.Context
+	}
+	ctx = min(ctx, m.Config.Context, (st.NumBlocks()-1)*bs)
+	pool, err := cache.NewBlockPool(st.NumBlocks(), bs)
+	if err != nil {
+		return nil, fmt.Errorf("cpu: %w", err)
+	}
+	return &Session{model: m, stepper: st, pool: pool, table: cache.NewBlockTable(bs), ctx: ctx,
 		chunk: cmpOr(opt.PrefillChunk, DefaultPrefillChunk)}, nil
 }
 
@@ -90,7 +125,7 @@ func (s *Session) Context() int { return s.ctx }
 func (s *Session) Len() int { return s.table.Tokens() }
 
 // Layout returns the KV cache layout.
-func (s *Session) Layout() cache.Layout { return s.backend.kv.Layout() }
+func (s *Session) Layout() cache.Layout { return s.stepper.Layout() }
 
 // KVBytesPerToken returns the K+V bytes one token costs across layers.
 func (s *Session) KVBytesPerToken() int { return s.Layout().BytesPerToken(s.model.Config.Layers) }
@@ -143,7 +178,7 @@ func (s *Session) step(chunk []int32, all, last bool) ([]float32, error) {
 		seq.Logits = []int{len(chunk) - 1}
 	}
 	b := &llama.Batch{Seqs: []llama.Seq{seq}, BlockSize: s.pool.BlockSize()}
-	logits, err := llama.Forward(s.model, s.backend, b)
+	logits, err := s.stepper.Step(b)
 	if err != nil {
 		s.Reset() // the cache may hold part of the chunk
 		return nil, err

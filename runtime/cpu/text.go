@@ -35,6 +35,13 @@ func (l *Loaded) Complete(ctx context.Context, opt TextOptions, out io.Writer) (
 	if err != nil {
 		return Stats{}, err
 	}
+	return l.CompleteOn(ctx, s, tok, smp, opt, out)
+}
+
+// CompleteOn is Complete on an existing session (one made with
+// NewSessionOn for another backend, say), with a tokenizer and sampler
+// already made; opt.Session and opt.Sample are not used.
+func (l *Loaded) CompleteOn(ctx context.Context, s *Session, tok *tokenizer.Tokenizer, smp Sampler, opt TextOptions, out io.Writer) (Stats, error) {
 	prompt := tok.Encode(opt.Prompt, true)
 	dec := tok.NewDecoder()
 	st, err := s.Generate(ctx, prompt, GenerateParams{MaxTokens: opt.MaxTokens, Sampler: smp, IsEOG: tok.IsEOG},
