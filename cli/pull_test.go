@@ -165,3 +165,11 @@ func TestTransferBar(t *testing.T) {
 	assert.Contains(t, w.String(), "pulling y 4.9 KiB")
 	assert.NotContains(t, w.String(), "%", "no percentage without a total")
 }
+
+func TestInspectPulled(t *testing.T) {
+	hubEnv(t)
+	out, errOut, err := runApp(t, "", "inspect", pullRef)
+	require.NoError(t, err, errOut)
+	assert.Contains(t, out, filepath.Join("hf", "tiny", "stories", "main", "stories260K-f32.gguf"))
+	assert.Contains(t, out, "architecture: llama")
+}
