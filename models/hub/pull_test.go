@@ -384,7 +384,7 @@ func TestEnvOptions(t *testing.T) {
 // A connection that goes silent is dropped after StallTimeout and resumed.
 func TestPullResumesAfterStall(t *testing.T) {
 	data := modelBytes(t)
-	c, srv := setup(t, &hubtest.File{Data: data, ETag: `"v1"`, StallAfter: 65536}, Options{StallTimeout: 200 * time.Millisecond})
+	c, srv := setup(t, &hubtest.File{Data: data, ETag: `"v1"`, StallAfter: 65536}, Options{StallTimeout: time.Second})
 	path, err := c.Pull(context.Background(), testRef)
 	require.NoError(t, err)
 	got, err := os.ReadFile(path)
@@ -410,7 +410,7 @@ func TestPullLogsProgress(t *testing.T) {
 	var logBuf bytes.Buffer
 	var mu sync.Mutex
 	c, _ := setup(t, &hubtest.File{Data: modelBytes(t), StallAfter: 100_000},
-		Options{LogEvery: time.Nanosecond, StallTimeout: 100 * time.Millisecond})
+		Options{LogEvery: time.Nanosecond, StallTimeout: time.Second})
 	c.log = slog.New(slog.NewTextHandler(lockedWriter{&mu, &logBuf}, nil))
 	_, err := c.Pull(context.Background(), testRef)
 	require.NoError(t, err)
