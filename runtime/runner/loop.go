@@ -48,11 +48,8 @@ func (r *Runner) loop() {
 			r.live[id].res.Preemptions++
 		}
 		t0 := time.Now()
-		sampled, err := r.run(plan)
-		if err != nil {
-			r.failPlan(plan, err)
-			continue
-		}
+		sampled, errs := r.run(plan)
+		r.failSeqs(plan, errs)
 		gen := 0
 		for _, o := range r.sched.Update(plan, sampled) {
 			r.deliver(o)
@@ -110,28 +107,49 @@ func (r *Runner) shutdown() {
 }
 
 // run computes the plan's step and samples a token for each sequence that
-// needs one; sampled[i] belongs to plan.Seqs[i].
-func (r *Runner) run(plan *sched.Plan) ([]int32, error) {
+// needs one; sampled[i] belongs to plan.Seqs[i]. When the step fails it
+// retries each sequence alone (rewriting the same cache slots), so one bad
+// sequence fails alone: errs[i] is set for the sequences that failed.
+func (r *Runner) run(plan *sched.Plan) (sampled []int32, errs []error) {
 	b := r.toBatch(plan)
-	logits, err := r.step.Step(b)
-	if err != nil {
-		return nil, err
+	sampled, errs = make([]int32, len(plan.Seqs)), make([]error, len(plan.Seqs))
+	logits, err := r.stepChecked(b)
+	if err == nil {
+		r.sampleRows(plan.Seqs, logits, sampled)
+		return sampled, errs
 	}
-	vocab := r.model.Config.Vocab
-	if len(logits) != b.LogitRows()*vocab {
-		return nil, fmt.Errorf("runner: step returned %d logits for %d rows of %d", len(logits), b.LogitRows(), vocab)
+	if len(b.Seqs) == 1 {
+		errs[0] = err
+		return sampled, errs
 	}
-	sampled := make([]int32, len(plan.Seqs))
-	row := 0
-	for i, e := range plan.Seqs {
-		if !e.Sample {
-			continue
+	for i := range b.Seqs {
+		one := llama.Batch{Seqs: b.Seqs[i : i+1], BlockSize: b.BlockSize}
+		if logits, errs[i] = r.stepChecked(&one); errs[i] == nil {
+			r.sampleRows(plan.Seqs[i:i+1], logits, sampled[i:i+1])
 		}
-		rq := r.live[e.ID]
-		sampled[i] = rq.smp.Sample(logits[row*vocab:(row+1)*vocab], rq.history)
-		row++
 	}
-	return sampled, nil
+	return sampled, errs
+}
+
+// stepChecked runs one step and checks the size of its result.
+func (r *Runner) stepChecked(b *llama.Batch) ([]float32, error) {
+	logits, err := r.step.Step(b)
+	if err == nil && len(logits) != b.LogitRows()*r.model.Config.Vocab {
+		err = fmt.Errorf("runner: step returned %d logits for %d rows of %d", len(logits), b.LogitRows(), r.model.Config.Vocab)
+	}
+	return logits, err
+}
+
+// sampleRows samples each sampling sequence from its logit row, in order.
+func (r *Runner) sampleRows(seqs []sched.Scheduled, logits []float32, sampled []int32) {
+	vocab, row := r.model.Config.Vocab, 0
+	for i, e := range seqs {
+		if e.Sample {
+			rq := r.live[e.ID]
+			sampled[i] = rq.smp.Sample(logits[row*vocab:(row+1)*vocab], rq.history)
+			row++
+		}
+	}
 }
 
 // toBatch converts a plan to the forward pass's batch, reusing its slices.
@@ -153,17 +171,14 @@ func (r *Runner) toBatch(plan *sched.Plan) *llama.Batch {
 	return b
 }
 
-// failPlan ends every request of a failed step with the error; the other
-// requests keep going.
-func (r *Runner) failPlan(plan *sched.Plan, err error) {
-	err = fmt.Errorf("runner: step %d: %w", plan.Step, err)
-	for _, e := range plan.Seqs {
-		if rq := r.live[e.ID]; rq != nil {
+// failSeqs ends the requests whose step failed; the others keep going.
+func (r *Runner) failSeqs(plan *sched.Plan, errs []error) {
+	for i, e := range plan.Seqs {
+		if rq := r.live[e.ID]; rq != nil && errs[i] != nil {
 			r.sched.Abort(e.ID)
-			r.end(rq, FinishError, err)
+			r.end(rq, FinishError, fmt.Errorf("runner: step %d: %w", plan.Step, errs[i]))
 		}
 	}
-	r.publishStats(0, 0)
 }
 
 // deliver streams one sampled token and ends the request when the
