@@ -70,7 +70,12 @@ func (t *transfer) run(ctx context.Context) error {
 			return nil
 		}
 		var re *retryable
-		if !errors.As(err, &re) || ctx.Err() != nil || attempt >= t.c.opt.Retries || (t.off == before && !re.restart) {
+		if !errors.As(err, &re) || ctx.Err() != nil {
+			return err
+		}
+		// A restart (at most one per pull) always gets its attempt; a
+		// dropped connection only while attempts make progress.
+		if !re.restart && (attempt >= t.c.opt.Retries || t.off == before) {
 			return err
 		}
 		t.c.log.Warn("download interrupted, resuming", "ref", t.src.Ref.String(), "at", t.off, "err", err)

@@ -433,3 +433,41 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// A partial file that cannot continue the server's file starts over: the
+// server's file shrank below it (416), or it came from another URL.
+func TestPullStartsOver(t *testing.T) {
+	data := modelBytes(t)
+	t.Run("range not satisfiable", func(t *testing.T) {
+		f := &hubtest.File{Data: data, CutAfter: 2000}
+		c, srv := setup(t, f, Options{Retries: -1})
+		_, err := c.Pull(context.Background(), testRef)
+		require.ErrorIs(t, err, ErrNetwork)
+		f.Data = data[:1000]
+		path, err := c.Pull(context.Background(), testRef)
+		require.NoError(t, err)
+		got, err := os.ReadFile(path)
+		require.NoError(t, err)
+		assert.Equal(t, data[:1000], got)
+		reqs := srv.Requests()
+		require.Len(t, reqs, 3)
+		assert.Equal(t, "bytes=2000-", reqs[1].Range)
+		assert.Empty(t, reqs[2].Range)
+	})
+	t.Run("other URL", func(t *testing.T) {
+		c, _ := setup(t, &hubtest.File{Data: data, CutAfter: 2000}, Options{Retries: -1})
+		_, err := c.Pull(context.Background(), testRef)
+		require.ErrorIs(t, err, ErrNetwork)
+		srv2 := hubtest.New(t)
+		srv2.Add("tiny", "stories", "main", "stories260K-f32.gguf", &hubtest.File{Data: data})
+		c2, err := New(Options{Dir: c.Dir(), Endpoint: srv2.URL, Logger: testLogger(t)})
+		require.NoError(t, err)
+		path, err := c2.Pull(context.Background(), testRef)
+		require.NoError(t, err)
+		got, err := os.ReadFile(path)
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(data, got))
+		require.Len(t, srv2.Requests(), 1)
+		assert.Empty(t, srv2.Requests()[0].Range, "bytes from another endpoint are not continued")
+	})
+}
