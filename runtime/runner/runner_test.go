@@ -118,6 +118,16 @@ func (f fixture) requests(n int) []Request {
 	return reqs
 }
 
+// withSampling gives every third request seeded temperature sampling with a
+// repetition penalty, so each request's own sampler and history matter.
+func withSampling(reqs []Request) []Request {
+	for i := 0; i < len(reqs); i += 3 {
+		reqs[i].Params = sample.Params{Temperature: 0.9, TopK: 40, TopP: 0.95, RepeatPenalty: 1.1,
+			RepeatLastN: 64, Seed: uint64(100 + i)}
+	}
+	return reqs
+}
+
 // collect reads a stream to its end: the token ids and the text.
 func collect(s *Stream) ([]int32, string, Result) {
 	var ids []int32
@@ -181,7 +191,7 @@ func checkOutcomes(t *testing.T, f fixture, reqs []Request, got []outcome) {
 func TestConcurrentMatchesAlone(t *testing.T) {
 	f := load(t)
 	r := f.newRunner(t, CPUOptions{Options: Options{MaxSeqs: 16, MaxBatchTokens: 24}, BlockSize: 4})
-	reqs := f.requests(18)
+	reqs := withSampling(f.requests(18))
 	got := runAll(t, r, reqs)
 	checkOutcomes(t, f, reqs, got)
 	checkDrained(t, r)
@@ -195,7 +205,7 @@ func TestConcurrentMatchesAlone(t *testing.T) {
 // completes every request with the same output.
 func TestPreemption(t *testing.T) {
 	f := load(t)
-	reqs := f.requests(12)
+	reqs := withSampling(f.requests(12))
 	for i := range reqs {
 		reqs[i].MaxTokens = 40
 	}

@@ -133,3 +133,19 @@ func runRandom(t *testing.T, s *Scheduler, rng *rand.Rand) {
 	}
 	require.Empty(t, want, "sequences never finished")
 }
+
+// FuzzScheduler runs the random workload from a fuzzed seed and shape:
+// invariants after every call, every sequence finishes with its full
+// output, no block leaks.
+func FuzzScheduler(f *testing.F) {
+	f.Add(uint64(1), uint8(4), uint8(3), uint8(8), uint8(10))
+	f.Add(uint64(2), uint8(1), uint8(1), uint8(1), uint8(0))
+	f.Add(uint64(3), uint8(2), uint8(4), uint8(12), uint8(30))
+	f.Fuzz(func(t *testing.T, seed uint64, bs, seqs, budget, blocks uint8) {
+		cfg := Config{MaxSeqs: 1 + int(seqs%8), MaxBatchTokens: 1 + int(budget%32), MaxContext: 24}
+		s := newSched(t, 2+int(blocks%40), 1+int(bs%8), cfg)
+		runRandom(t, s, rand.New(rand.NewPCG(seed, 2)))
+		require.NoError(t, s.CheckInvariants())
+		assert.Equal(t, s.Pool().NumBlocks()-1, s.Pool().NumFree())
+	})
+}
