@@ -18,7 +18,7 @@ func (b *Backend) matMulFast(dst []float32, x Act, w *weight) {
 		b.parallel(m.Rows, work, func(_, lo, hi int) { matF32(dst, x, w.f32, m.Rows, lo, hi) })
 	case quant.Q8_0, quant.Q4_0:
 		xq := quantizeActQ8(x, &b.q8)
-		b.parallel(m.Rows, work, func(_, lo, hi int) { matQ8(dst, xq, m, lo, hi) })
+		b.parallel(m.Rows, work, func(_, lo, hi int) { matQ8(dst, xq, w, lo, hi) })
 	case quant.F16:
 		b.parallel(m.Rows, work, func(wk, lo, hi int) { matF16(dst, x, m, b.scratch(wk, m.Cols), lo, hi) })
 	default:
@@ -26,14 +26,16 @@ func (b *Backend) matMulFast(dst []float32, x Act, w *weight) {
 	}
 }
 
-// matF32 handles weight rows [lo, hi) of an F32 matrix, four rows at a
-// time so each input row is loaded once per four weight rows; the four rows
-// stay in L1 while every input row passes over them.
+// matF32 handles weight rows [lo, hi) of an F32 matrix. With several input
+// rows (prefill) it takes four weight rows at a time, so each input load
+// serves four rows while they stay in L1. With fewer (decode) the work is
+// memory-bound and one row at a time is faster: a single sequential stream
+// keeps the hardware prefetchers ahead, four interleaved ones do not.
 func matF32(dst []float32, x Act, w []float32, rows, lo, hi int) {
 	cols := x.Cols
 	row := func(r int) []float32 { return w[r*cols : (r+1)*cols] }
 	r := lo
-	for ; r+4 <= hi; r += 4 {
+	for ; x.Rows >= 4 && r+4 <= hi; r += 4 {
 		w0, w1, w2, w3 := row(r), row(r+1), row(r+2), row(r+3)
 		for i := 0; i < x.Rows; i++ {
 			kernels.dotF32x4(dst[i*rows+r:i*rows+r+4], w0, w1, w2, w3, x.Row(i))

@@ -14,26 +14,22 @@ type kernelSet struct {
 	dotF32x4 func(out []float32, w0, w1, w2, w3, x []float32)
 	// Q8_0 and Q4_0 weight rows against one Q8 activation row (qs values,
 	// ds per-block scales); tab is halfTable() for the binary16 scales.
+	// The four-row kernels read a packed group g of four rows instead
+	// (weight.packed, packGroups).
 	dotQ8_0   func(w []byte, qs []int8, ds, tab []float32) float32
-	dotQ8_0x4 func(out []float32, w0, w1, w2, w3 []byte, qs []int8, ds, tab []float32)
+	dotQ8_0x4 func(out []float32, g []byte, qs []int8, ds []float32)
 	dotQ4_0   func(w []byte, qs []int8, ds, tab []float32) float32
-	dotQ4_0x4 func(out []float32, w0, w1, w2, w3 []byte, qs []int8, ds, tab []float32)
+	dotQ4_0x4 func(out []float32, g []byte, qs []int8, ds []float32)
 }
 
 var scalarKernels = kernelSet{
-	name:     "scalar",
-	dotF32:   dotF32Scalar,
-	dotF32x4: dotF32x4Scalar,
-	dotQ8_0:  dotQ8_0,
-	dotQ8_0x4: func(out []float32, w0, w1, w2, w3 []byte, qs []int8, ds, tab []float32) {
-		out[0], out[1] = dotQ8_0(w0, qs, ds, tab), dotQ8_0(w1, qs, ds, tab)
-		out[2], out[3] = dotQ8_0(w2, qs, ds, tab), dotQ8_0(w3, qs, ds, tab)
-	},
-	dotQ4_0: dotQ4_0,
-	dotQ4_0x4: func(out []float32, w0, w1, w2, w3 []byte, qs []int8, ds, tab []float32) {
-		out[0], out[1] = dotQ4_0(w0, qs, ds, tab), dotQ4_0(w1, qs, ds, tab)
-		out[2], out[3] = dotQ4_0(w2, qs, ds, tab), dotQ4_0(w3, qs, ds, tab)
-	},
+	name:      "scalar",
+	dotF32:    dotF32Scalar,
+	dotF32x4:  dotF32x4Scalar,
+	dotQ8_0:   dotQ8_0,
+	dotQ8_0x4: dotQ8_0x4Scalar,
+	dotQ4_0:   dotQ4_0,
+	dotQ4_0x4: dotQ4_0x4Scalar,
 }
 
 // kernels is the set the fast path uses; it is chosen once in init and only

@@ -3,23 +3,57 @@ package cpu
 import (
 	"math"
 	"sync"
+	"sync/atomic"
 )
 
-// parallel splits [0, n) into one contiguous chunk per thread and runs fn
-// on each, with the worker index for per-worker scratch. Work below
+// parallel runs fn over [0, n) on up to Threads goroutines, the caller
+// being worker 0, with the worker index for per-worker scratch. Work below
 // minParallelWork runs inline as worker 0.
+//
+// Workers take contiguous chunks from an atomic counter instead of one
+// fixed share each: on a shared machine one thread is often descheduled,
+// and a fixed split makes the whole step wait for it, while chunks let the
+// running thread take over its work. Chunks are multiples of four rows (the
+// matmul kernels' unit) and long enough to keep each weight stream
+// sequential for the prefetchers.
 func (b *Backend) parallel(n int, work int64, fn func(worker, lo, hi int)) {
 	t := min(b.opt.Threads, n)
 	if t <= 1 || work < minParallelWork {
 		fn(0, 0, n)
 		return
 	}
-	var wg sync.WaitGroup
-	for w := range t {
-		lo, hi := w*n/t, (w+1)*n/t
-		wg.Go(func() { fn(w, lo, hi) })
+	chunk := chunkSize(n, t)
+	var next atomic.Int64
+	run := func(w int) {
+		for {
+			hi := int(next.Add(int64(chunk)))
+			lo := hi - chunk
+			if lo >= n {
+				return
+			}
+			fn(w, lo, min(hi, n))
+		}
 	}
+	var wg sync.WaitGroup
+	for w := 1; w < t; w++ {
+		wg.Go(func() { run(w) })
+	}
+	run(0)
 	wg.Wait()
+}
+
+// chunksPerThread is how many chunks each thread gets when all run evenly.
+const chunksPerThread = 8
+
+// chunkSize splits n items for t threads: about chunksPerThread chunks per
+// thread, rounded up to a multiple of four when there are at least four
+// items per chunk.
+func chunkSize(n, t int) int {
+	c := (n + t*chunksPerThread - 1) / (t * chunksPerThread)
+	if c >= 4 {
+		c = (c + 3) &^ 3
+	}
+	return c
 }
 
 // scratch returns worker w's buffer of at least n values. Workers own

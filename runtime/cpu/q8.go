@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"encoding/binary"
 	"math"
 
 	"github.com/vkllm/vkllm/models/quant"
@@ -47,28 +48,29 @@ func quantizeActQ8(x Act, buf *q8Act) *q8Act {
 }
 
 // matQ8 handles weight rows [lo, hi) of a Q8_0 or Q4_0 matrix, four rows
-// at a time (see matF32).
-func matQ8(dst []float32, xq *q8Act, m Matrix, lo, hi int) {
-	rb := m.RowBytes()
-	nb := m.Cols / 32
+// at a time from the packed groups of w (see matF32); rows outside whole
+// groups use the single-row kernels on the file's layout.
+func matQ8(dst []float32, xq *q8Act, w *weight, lo, hi int) {
+	m := w.m
+	rb, nb := m.RowBytes(), m.Cols/32
+	gb := nb * packedBlockBytes(m.Type) // bytes per packed group
 	tab := halfTable()
 	dot, dot4 := kernels.dotQ8_0, kernels.dotQ8_0x4
 	if m.Type == quant.Q4_0 {
 		dot, dot4 = kernels.dotQ4_0, kernels.dotQ4_0x4
 	}
-	row := func(r int) []byte { return m.Data[r*rb : (r+1)*rb] }
 	r := lo
-	for ; r+4 <= hi; r += 4 {
-		w0, w1, w2, w3 := row(r), row(r+1), row(r+2), row(r+3)
+	for ; r%4 == 0 && r+4 <= hi; r += 4 {
+		g := w.packed[r/4*gb : (r/4+1)*gb]
 		for i := 0; i < xq.rows; i++ {
 			qs, ds := xq.qs[i*m.Cols:(i+1)*m.Cols], xq.ds[i*nb:(i+1)*nb]
-			dot4(dst[i*m.Rows+r:i*m.Rows+r+4], w0, w1, w2, w3, qs, ds, tab)
+			dot4(dst[i*m.Rows+r:i*m.Rows+r+4], g, qs, ds)
 		}
 	}
 	for ; r < hi; r++ {
 		for i := 0; i < xq.rows; i++ {
 			qs, ds := xq.qs[i*m.Cols:(i+1)*m.Cols], xq.ds[i*nb:(i+1)*nb]
-			dst[i*m.Rows+r] = dot(row(r), qs, ds, tab)
+			dst[i*m.Rows+r] = dot(m.Data[r*rb:(r+1)*rb], qs, ds, tab)
 		}
 	}
 }
@@ -116,14 +118,48 @@ func dotQ4_0(w []byte, qs []int8, ds []float32, tab []float32) float32 {
 	for blk := range ds {
 		b := (*[18]byte)(w[blk*18:])
 		d := tab[uint16(b[0])|uint16(b[1])<<8]
-		x := (*[32]int8)(qs[blk*32:])
-		var s0, s1 int32
-		for j := 0; j < 16; j++ {
-			q := b[2+j]
-			s0 += (int32(q&15) - 8) * int32(x[j])
-			s1 += (int32(q>>4) - 8) * int32(x[j+16])
-		}
-		sum += float32(s0+s1) * d * ds[blk]
+		sum += float32(dot16q4((*[16]byte)(b[2:]), (*[32]int8)(qs[blk*32:]))) * d * ds[blk]
 	}
 	return sum
+}
+
+// dot16q4 is the integer dot product of one Q4_0 block's nibbles with 32
+// activation values.
+func dot16q4(q *[16]byte, x *[32]int8) int32 {
+	var s0, s1 int32
+	for j := 0; j < 16; j++ {
+		s0 += (int32(q[j]&15) - 8) * int32(x[j])
+		s1 += (int32(q[j]>>4) - 8) * int32(x[j+16])
+	}
+	return s0 + s1
+}
+
+// dotQ8_0x4Scalar is dotQ8_0 on the four rows of packed group g (see
+// packGroups). The float32 scales equal the table's and the operations run
+// in the same order, so results match dotQ8_0 exactly.
+func dotQ8_0x4Scalar(out []float32, g []byte, qs []int8, ds []float32) {
+	var sum [4]float32
+	for blk, dx := range ds {
+		b := (*[16 + 4*32]byte)(g[blk*(16+4*32):])
+		x := (*[32]int8)(qs[blk*32:])
+		for k := range sum {
+			d := math.Float32frombits(binary.LittleEndian.Uint32(b[4*k:]))
+			sum[k] += float32(dot32i8((*[32]byte)(b[16+32*k:]), x)) * d * dx
+		}
+	}
+	copy(out[:4], sum[:])
+}
+
+// dotQ4_0x4Scalar is dotQ4_0 on the four rows of packed group g.
+func dotQ4_0x4Scalar(out []float32, g []byte, qs []int8, ds []float32) {
+	var sum [4]float32
+	for blk, dx := range ds {
+		b := (*[16 + 4*16]byte)(g[blk*(16+4*16):])
+		x := (*[32]int8)(qs[blk*32:])
+		for k := range sum {
+			d := math.Float32frombits(binary.LittleEndian.Uint32(b[4*k:]))
+			sum[k] += float32(dot16q4((*[16]byte)(b[16+16*k:]), x)) * d * dx
+		}
+	}
+	copy(out[:4], sum[:])
 }

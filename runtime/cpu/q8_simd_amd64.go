@@ -15,10 +15,30 @@ import (
 // eight int32 partial sums become float32 and accumulate, scaled, in a
 // vector, so the horizontal sum happens once per row.
 
+// blockInts returns eight int32 partial sums of w·x.
+func blockInts(w, x archsimd.Int8x32, ones archsimd.Int16x16) archsimd.Int32x8 {
+	p := w.Abs().AsUint8x32().DotProductPairsSaturated(x.CopySign(w))
+	return p.DotProductPairs(ones)
+}
+
 // blockDot returns the eight int32 partial sums of w·x as float32.
 func blockDot(w, x archsimd.Int8x32, ones archsimd.Int16x16) archsimd.Float32x8 {
-	p := w.Abs().AsUint8x32().DotProductPairsSaturated(x.CopySign(w))
-	return p.DotProductPairs(ones).ConvertToFloat32()
+	return blockInts(w, x, ones).ConvertToFloat32()
+}
+
+// scales4 returns the four float32 scales at p times dx, in both halves.
+func scales4(p unsafe.Pointer, dx float32) archsimd.Float32x8 {
+	d := archsimd.LoadFloat32x4((*[4]float32)(p))
+	var v archsimd.Float32x8
+	return v.SetLo(d).SetHi(d).Mul(archsimd.BroadcastFloat32x8(dx))
+}
+
+// checkPacked panics unless packed group g holds len(ds) blocks of pb
+// bytes and qs len(ds) blocks of 32 values.
+func checkPacked(pb int, g []byte, qs []int8, ds []float32) {
+	if len(g) < len(ds)*pb || len(qs) < len(ds)*32 {
+		panic("cpu: packed group or activation shorter than the activation's blocks")
+	}
 }
 
 // The loops below address blocks through unsafe pointers: the Go bounds
@@ -39,15 +59,15 @@ func checkQ8Rows(size int, qs []int8, ds []float32, rows ...[]byte) {
 	}
 }
 
-// q8Block loads the 32 int8 values of the Q8_0 block at p.
+// q8Block loads the 32 int8 quants at p.
 func q8Block(p unsafe.Pointer) archsimd.Int8x32 {
-	return archsimd.LoadInt8x32((*[32]int8)(unsafe.Add(p, 2)))
+	return archsimd.LoadInt8x32((*[32]int8)(p))
 }
 
-// q4Block loads the 32 values of the Q4_0 block at p, as int8 in [-8, 7]:
-// low nibbles are values 0-15, high nibbles 16-31.
+// q4Block loads the 32 values of the 16 Q4_0 quant bytes at p, as int8 in
+// [-8, 7]: low nibbles are values 0-15, high nibbles 16-31.
 func q4Block(p unsafe.Pointer, low, eight archsimd.Int8x32) archsimd.Int8x32 {
-	b := archsimd.LoadUint8x16((*[16]uint8)(unsafe.Add(p, 2)))
+	b := archsimd.LoadUint8x16((*[16]uint8)(p))
 	var v archsimd.Uint8x32
 	v = v.SetLo(b).SetHi(b.AsUint16x8().ShiftAllRight(4).AsUint8x16())
 	return v.AsInt8x32().And(low).Sub(eight)
@@ -75,31 +95,34 @@ func dotQ8_0AVX2(w []byte, qs []int8, ds, tab []float32) float32 {
 	blk := 0
 	for ; blk+2 <= nb; blk += 2 {
 		p, q := unsafe.Add(pw, blk*34), unsafe.Add(pw, blk*34+34)
-		s0 = blockDot(q8Block(p), actBlock(px, blk), ones).MulAdd(blockScale(p, t, ds[blk]), s0)
-		s1 = blockDot(q8Block(q), actBlock(px, blk+1), ones).MulAdd(blockScale(q, t, ds[blk+1]), s1)
+		s0 = blockDot(q8Block(unsafe.Add(p, 2)), actBlock(px, blk), ones).MulAdd(blockScale(p, t, ds[blk]), s0)
+		s1 = blockDot(q8Block(unsafe.Add(q, 2)), actBlock(px, blk+1), ones).MulAdd(blockScale(q, t, ds[blk+1]), s1)
 	}
 	if blk < nb {
 		p := unsafe.Add(pw, blk*34)
-		s0 = blockDot(q8Block(p), actBlock(px, blk), ones).MulAdd(blockScale(p, t, ds[blk]), s0)
+		s0 = blockDot(q8Block(unsafe.Add(p, 2)), actBlock(px, blk), ones).MulAdd(blockScale(p, t, ds[blk]), s0)
 	}
 	return sum8(s0.Add(s1))
 }
 
-func dotQ8_0x4AVX2(out []float32, w0, w1, w2, w3 []byte, qs []int8, ds, tab []float32) {
-	checkQ8Rows(34, qs, ds, w0, w1, w2, w3)
-	t, px := (*[1 << 16]float32)(tab), ptr(qs)
-	p0, p1, p2, p3 := ptr(w0), ptr(w1), ptr(w2), ptr(w3)
+// dotQ8_0x4AVX2 reads packed group g (see packGroups). It sums each
+// row's eight int32 partials of a block down to one (VPHADDD), so the four
+// rows share one int-to-float conversion and one multiply-add with their
+// four scales.
+func dotQ8_0x4AVX2(out []float32, g []byte, qs []int8, ds []float32) {
+	const pb = 16 + 4*32
+	checkPacked(pb, g, qs, ds)
+	px, p := ptr(qs), ptr(g)
 	ones := archsimd.BroadcastInt16x16(1)
-	var s0, s1, s2, s3 archsimd.Float32x8
+	var acc archsimd.Float32x8
 	for blk, dx := range ds {
 		x := actBlock(px, blk)
-		s0 = blockDot(q8Block(p0), x, ones).MulAdd(blockScale(p0, t, dx), s0)
-		s1 = blockDot(q8Block(p1), x, ones).MulAdd(blockScale(p1, t, dx), s1)
-		s2 = blockDot(q8Block(p2), x, ones).MulAdd(blockScale(p2, t, dx), s2)
-		s3 = blockDot(q8Block(p3), x, ones).MulAdd(blockScale(p3, t, dx), s3)
-		p0, p1, p2, p3 = unsafe.Add(p0, 34), unsafe.Add(p1, 34), unsafe.Add(p2, 34), unsafe.Add(p3, 34)
+		i01 := blockInts(q8Block(unsafe.Add(p, 16)), x, ones).AddPairsGrouped(blockInts(q8Block(unsafe.Add(p, 48)), x, ones))
+		i23 := blockInts(q8Block(unsafe.Add(p, 80)), x, ones).AddPairsGrouped(blockInts(q8Block(unsafe.Add(p, 112)), x, ones))
+		acc = i01.AddPairsGrouped(i23).ConvertToFloat32().MulAdd(scales4(p, dx), acc)
+		p = unsafe.Add(p, pb)
 	}
-	store4(out, s0, s1, s2, s3)
+	acc.GetLo().Add(acc.GetHi()).Store((*[4]float32)(out[:4]))
 }
 
 func dotQ4_0AVX2(w []byte, qs []int8, ds, tab []float32) float32 {
@@ -109,26 +132,26 @@ func dotQ4_0AVX2(w []byte, qs []int8, ds, tab []float32) float32 {
 	low, eight := archsimd.BroadcastInt8x32(15), archsimd.BroadcastInt8x32(8)
 	var s archsimd.Float32x8
 	for blk, dx := range ds {
-		s = blockDot(q4Block(p, low, eight), actBlock(px, blk), ones).MulAdd(blockScale(p, t, dx), s)
+		s = blockDot(q4Block(unsafe.Add(p, 2), low, eight), actBlock(px, blk), ones).MulAdd(blockScale(p, t, dx), s)
 		p = unsafe.Add(p, 18)
 	}
 	return sum8(s)
 }
 
-func dotQ4_0x4AVX2(out []float32, w0, w1, w2, w3 []byte, qs []int8, ds, tab []float32) {
-	checkQ8Rows(18, qs, ds, w0, w1, w2, w3)
-	t, px := (*[1 << 16]float32)(tab), ptr(qs)
-	p0, p1, p2, p3 := ptr(w0), ptr(w1), ptr(w2), ptr(w3)
+// dotQ4_0x4AVX2 is dotQ8_0x4AVX2 for Q4_0 groups.
+func dotQ4_0x4AVX2(out []float32, g []byte, qs []int8, ds []float32) {
+	const pb = 16 + 4*16
+	checkPacked(pb, g, qs, ds)
+	px, p := ptr(qs), ptr(g)
 	ones := archsimd.BroadcastInt16x16(1)
 	low, eight := archsimd.BroadcastInt8x32(15), archsimd.BroadcastInt8x32(8)
-	var s0, s1, s2, s3 archsimd.Float32x8
+	var acc archsimd.Float32x8
 	for blk, dx := range ds {
 		x := actBlock(px, blk)
-		s0 = blockDot(q4Block(p0, low, eight), x, ones).MulAdd(blockScale(p0, t, dx), s0)
-		s1 = blockDot(q4Block(p1, low, eight), x, ones).MulAdd(blockScale(p1, t, dx), s1)
-		s2 = blockDot(q4Block(p2, low, eight), x, ones).MulAdd(blockScale(p2, t, dx), s2)
-		s3 = blockDot(q4Block(p3, low, eight), x, ones).MulAdd(blockScale(p3, t, dx), s3)
-		p0, p1, p2, p3 = unsafe.Add(p0, 18), unsafe.Add(p1, 18), unsafe.Add(p2, 18), unsafe.Add(p3, 18)
+		i01 := blockInts(q4Block(unsafe.Add(p, 16), low, eight), x, ones).AddPairsGrouped(blockInts(q4Block(unsafe.Add(p, 32), low, eight), x, ones))
+		i23 := blockInts(q4Block(unsafe.Add(p, 48), low, eight), x, ones).AddPairsGrouped(blockInts(q4Block(unsafe.Add(p, 64), low, eight), x, ones))
+		acc = i01.AddPairsGrouped(i23).ConvertToFloat32().MulAdd(scales4(p, dx), acc)
+		p = unsafe.Add(p, pb)
 	}
-	store4(out, s0, s1, s2, s3)
+	acc.GetLo().Add(acc.GetHi()).Store((*[4]float32)(out[:4]))
 }
