@@ -73,6 +73,18 @@ var Variants = []Variant{
 	portable("matvec_q8_0", "matvec.comp", "WTYPE_Q8_0"),
 	fast("matvec_q8_0_sg", "matvec.comp", SubgroupArithmetic, "WTYPE_Q8_0"),
 	fast("matvec_q8_0_sg_s8", "matvec.comp", SubgroupArithmetic|Storage8|Storage16, "WTYPE_Q8_0"),
+	portable("kvstore_f32", "kvstore.comp", "KV_F32"),
+	portable("kvstore_f16", "kvstore.comp", "KV_F16"),
+	fast("kvstore_f16_s16", "kvstore.comp", Storage16, "KV_F16"),
+	portable("kvstore_int8", "kvstore.comp", "KV_INT8"),
+	fast("kvstore_int8_s8", "kvstore.comp", Storage8, "KV_INT8"),
+	portable("attn_decode_f32", "attn_decode.comp", "KV_F32"),
+	fast("attn_decode_f32_sg", "attn_decode.comp", SubgroupArithmetic, "KV_F32"),
+	portable("attn_decode_f16", "attn_decode.comp", "KV_F16"),
+	fast("attn_decode_f16_sg", "attn_decode.comp", SubgroupArithmetic, "KV_F16"),
+	portable("attn_decode_int8", "attn_decode.comp", "KV_INT8"),
+	fast("attn_decode_int8_sg", "attn_decode.comp", SubgroupArithmetic, "KV_INT8"),
+	portable("attn_reduce", "attn_reduce.comp"),
 }
 
 // portable declares a variant (Vulkan 1.1 core only).

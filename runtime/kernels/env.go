@@ -169,3 +169,22 @@ func i32Bytes(v []int32) []byte {
 	}
 	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), 4*len(v))
 }
+
+// execBytes runs record like exec and returns the bytes of bufs, in
+// order, as bytesAsFloats values.
+func (e *env) execBytes(bufs []*vk.Buffer, record func(c *vk.Commands) error) []float32 {
+	if e.err != nil {
+		return nil
+	}
+	e.gpu, e.err = e.run(record)
+	var all []byte
+	for _, b := range bufs {
+		if e.err != nil {
+			return nil
+		}
+		data := make([]byte, b.Size())
+		e.err = e.dev.Download(b, 0, data)
+		all = append(all, data...)
+	}
+	return bytesAsFloats(all)
+}

@@ -46,3 +46,27 @@ type MatVecPush struct {
 	YStride uint32 // floats between consecutive output vectors
 	N       uint32 // input vectors
 }
+
+// KVStorePush is kvstore.comp's block.
+type KVStorePush struct {
+	Rows      uint32 // rows stored (entries of the slot buffer)
+	SrcStride uint32 // floats between consecutive source rows
+	KOffset   uint32 // float offset of K within a row of the K source
+	VOffset   uint32 // float offset of V within a row of the V source
+}
+
+// DecodePush is attn_decode.comp's block.
+type DecodePush struct {
+	Rows    uint32  // query rows (entries of the meta header)
+	QStride uint32  // floats between consecutive query rows
+	OStride uint32  // floats between consecutive output rows (Splits == 1)
+	Splits  uint32  // context chunks per row; > 1 writes partials for Reduce
+	Scale   float32 // score multiplier, usually 1/√HeadDim
+}
+
+// ReducePush is attn_reduce.comp's block.
+type ReducePush struct {
+	Rows    uint32 // query rows
+	OStride uint32 // floats between consecutive output rows
+	Splits  uint32 // the Splits the partials were written with
+}

@@ -21,6 +21,9 @@ func TestPushSizes(t *testing.T) {
 		{"softmax", unsafe.Sizeof(SoftmaxPush{}), 8},
 		{"rope", unsafe.Sizeof(RopePush{}), 20},
 		{"matvec", unsafe.Sizeof(MatVecPush{}), 20},
+		{"kvstore", unsafe.Sizeof(KVStorePush{}), 16},
+		{"decode", unsafe.Sizeof(DecodePush{}), 20},
+		{"reduce", unsafe.Sizeof(ReducePush{}), 12},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

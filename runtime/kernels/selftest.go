@@ -26,7 +26,8 @@ func Cases() []Case {
 	cs = append(cs, elementwiseCases()...)
 	cs = append(cs, rowCases()...)
 	cs = append(cs, ropeCases()...)
-	return append(cs, matvecCases()...)
+	cs = append(cs, matvecCases()...)
+	return append(cs, attnCases()...)
 }
 
 // specName maps a case's kernel to its spec (rope_neox runs rope).

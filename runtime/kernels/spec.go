@@ -31,6 +31,13 @@ var specs = []spec{
 	{name: "matvec_f32", variants: []string{"matvec_f32_sg", "matvec_f32"}, bindings: 3, push: 20, wg: 32},
 	{name: "matvec_f16", variants: []string{"matvec_f16_sg_s16", "matvec_f16_sg", "matvec_f16"}, bindings: 3, push: 20, wg: 32},
 	{name: "matvec_q8_0", variants: []string{"matvec_q8_0_sg_s8", "matvec_q8_0_sg", "matvec_q8_0"}, bindings: 3, push: 20, wg: 32},
+	{name: "kvstore_f32", variants: []string{"kvstore_f32"}, bindings: 5, push: 16, wg: 32},
+	{name: "kvstore_f16", variants: []string{"kvstore_f16_s16", "kvstore_f16"}, bindings: 5, push: 16, wg: 32},
+	{name: "kvstore_int8", variants: []string{"kvstore_int8_s8", "kvstore_int8"}, bindings: 5, push: 16, wg: 32},
+	{name: "attn_decode_f32", variants: []string{"attn_decode_f32_sg", "attn_decode_f32"}, bindings: 5, push: 20, wg: 64},
+	{name: "attn_decode_f16", variants: []string{"attn_decode_f16_sg", "attn_decode_f16"}, bindings: 5, push: 20, wg: 64},
+	{name: "attn_decode_int8", variants: []string{"attn_decode_int8_sg", "attn_decode_int8"}, bindings: 5, push: 20, wg: 64},
+	{name: "attn_reduce", variants: []string{"attn_reduce"}, bindings: 2, push: 12, wg: 64},
 }
 
 // lookupSpec returns the spec of the kernel called name.

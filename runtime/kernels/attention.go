@@ -1,0 +1,197 @@
+package kernels
+
+import (
+	"fmt"
+
+	"github.com/vkllm/vkllm/cache"
+	"github.com/vkllm/vkllm/runtime/vk"
+)
+
+// AttnShape is the shape of one layer's grouped-query attention: the pool
+// layout (KV type, block size, KV heads, head dim) and the number of query
+// heads. Query head h reads KV head h/Group(), so a KV head's query heads
+// are adjacent in a query row ([Heads][HeadDim]).
+type AttnShape struct {
+	Layout cache.Layout
+	Heads  int // query heads, a positive multiple of Layout.KVHeads
+}
+
+// Group returns the query heads per KV head (1: MHA; Heads: MQA).
+func (s AttnShape) Group() int { return s.Heads / s.Layout.KVHeads }
+
+func (s AttnShape) check() error {
+	if err := checkLayout(s.Layout); err != nil {
+		return err
+	}
+	if s.Heads < 1 || s.Heads%s.Layout.KVHeads != 0 {
+		return fmt.Errorf("kernels: attention with %d query heads over %d KV heads", s.Heads, s.Layout.KVHeads)
+	}
+	return nil
+}
+
+// attnKernel names the kernel of prefix for the shape's KV type.
+func attnKernel(prefix string, t cache.KVType) string { return prefix + "_" + t.String() }
+
+// checkShared fails with ErrUnsupported when a kernel's shared memory
+// exceeds the device's limit.
+func checkShared(dev *vk.Device, name string, bytes int) error {
+	if limit := dev.Limits().MaxComputeSharedMemorySize; uint32(bytes) > limit {
+		return fmt.Errorf("kernels: %s needs %d bytes of shared memory, device has %d: %w", name, bytes, limit, vk.ErrUnsupported)
+	}
+	return nil
+}
+
+// AttnRow is one query row of an attention dispatch: it attends positions
+// 0..Pos of the sequence whose block table is Table.
+type AttnRow struct {
+	Pos   int
+	Table []cache.BlockID
+}
+
+// AttnMeta encodes rows as the int32 meta buffer the attention kernels
+// read: a header [len(rows)][2] of (pos, table offset), then the block
+// tables, each distinct table (same backing array and length) once; a
+// table offset indexes this same buffer.
+func AttnMeta(rows []AttnRow) []int32 {
+	out := make([]int32, 2*len(rows))
+	type key struct {
+		first *cache.BlockID
+		n     int
+	}
+	seen := map[key]int32{}
+	for i, r := range rows {
+		k := key{n: len(r.Table)}
+		if len(r.Table) > 0 {
+			k.first = &r.Table[0]
+		}
+		off, ok := seen[k]
+		if !ok {
+			off = int32(len(out))
+			seen[k] = off
+			for _, id := range r.Table {
+				out = append(out, int32(id))
+			}
+		}
+		out[2*i], out[2*i+1] = int32(r.Pos), off
+	}
+	return out
+}
+
+// Decode is paged grouped-query attention for rows that each attend their
+// own sequence (attn_decode.comp): one workgroup per (row, KV head, split)
+// reads each K/V vector once for the group's query heads. With Splits > 1
+// it writes partial results that Reduce merges (flash-decoding).
+type Decode struct {
+	*program
+	shape AttnShape
+}
+
+// NewDecode builds decode attention for shape; variant "" picks the best
+// for dev.
+func NewDecode(dev *vk.Device, s AttnShape, variant string) (*Decode, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	name := attnKernel("attn_decode", s.Layout.Type)
+	sp, err := lookupSpec(name)
+	if err != nil {
+		return nil, err
+	}
+	g, wg := s.Group(), int(sp.wg)
+	if err := checkShared(dev, name, 4*(g*s.Layout.HeadDim+2*g*wg+4*wg)); err != nil {
+		return nil, err
+	}
+	l := s.Layout
+	p, err := newProgram(dev, name, variant, uint32(l.HeadDim), uint32(l.KVHeads), uint32(l.BlockSize), uint32(g))
+	if err != nil {
+		return nil, err
+	}
+	return &Decode{p, s}, nil
+}
+
+// Shape returns the attention shape.
+func (k *Decode) Shape() AttnShape { return k.shape }
+
+// Bind makes the descriptor set, in binding order:
+//
+//	0 q     float32 [rows][QStride]: Heads×HeadDim query values per row
+//	1 kPool, 2 vPool: one layer's K and V pools (block b at byte b·BlockBytes)
+//	3 meta  int32, as AttnMeta encodes it
+//	4 dst   Splits == 1: out float32 [rows][OStride] (Heads×HeadDim used);
+//	        Splits > 1: partials of PartialFloats(rows, Splits) floats
+func (k *Decode) Bind(q, kPool, vPool, meta, dst vk.Binding) (*vk.DescriptorSet, error) {
+	return k.bind(q, kPool, vPool, meta, dst)
+}
+
+// PartialFloats returns the float32s of the split-K scratch for rows rows:
+// [rows][KVHeads][splits][Group][HeadDim+2].
+func (k *Decode) PartialFloats(rows int, splits uint32) int {
+	return rows * k.shape.Heads * int(splits) * (k.shape.Layout.HeadDim + 2)
+}
+
+// Record dispatches rows × KV heads × splits workgroups.
+func (k *Decode) Record(c *vk.Commands, set *vk.DescriptorSet, p DecodePush) error {
+	width := uint32(k.shape.Heads * k.shape.Layout.HeadDim)
+	if p.Rows == 0 || p.Splits == 0 || p.QStride < width || (p.Splits == 1 && p.OStride < width) {
+		return fmt.Errorf("kernels: decode: %d rows, %d splits, strides q %d, out %d for %d values",
+			p.Rows, p.Splits, p.QStride, p.OStride, width)
+	}
+	x, y := grid(p.Rows*uint32(k.shape.Layout.KVHeads)*p.Splits, k.dev.Limits().MaxComputeWorkGroupCount[0])
+	c.Dispatch(k.first, set, vk.PushBytes(&p), x, y, 1)
+	return nil
+}
+
+// Split-K policy: enough workgroups to fill a large GPU, but chunks long
+// enough that each workgroup streams several tiles.
+const (
+	splitTargetGroups = 256
+	splitMinTokens    = 256
+	maxSplits         = 64
+)
+
+// DecodeSplits chooses the split count for rows rows of at most ctx
+// context tokens over kvHeads KV heads: 1 when the rows alone fill the
+// device or the context is short.
+func DecodeSplits(ctx, rows, kvHeads int) uint32 {
+	groups := max(rows*kvHeads, 1)
+	s := min((splitTargetGroups+groups-1)/groups, (ctx+splitMinTokens-1)/splitMinTokens, maxSplits)
+	return uint32(max(s, 1))
+}
+
+// Reduce merges Decode's split-K partials into the attention output
+// (attn_reduce.comp): one workgroup per (row, query head).
+type Reduce struct {
+	*program
+	shape AttnShape
+}
+
+// NewReduce builds the merge for shape; variant "" picks the best for dev.
+func NewReduce(dev *vk.Device, s AttnShape, variant string) (*Reduce, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	l := s.Layout
+	p, err := newProgram(dev, "attn_reduce", variant, uint32(l.HeadDim), uint32(l.KVHeads), uint32(s.Group()))
+	if err != nil {
+		return nil, err
+	}
+	return &Reduce{p, s}, nil
+}
+
+// Bind makes the descriptor set: 0 partials (Decode's dst), 1 out float32
+// [rows][OStride].
+func (k *Reduce) Bind(partials, out vk.Binding) (*vk.DescriptorSet, error) {
+	return k.bind(partials, out)
+}
+
+// Record merges p.Splits partials per (row, query head). It must follow the
+// Decode dispatch after a barrier.
+func (k *Reduce) Record(c *vk.Commands, set *vk.DescriptorSet, p ReducePush) error {
+	width := uint32(k.shape.Heads * k.shape.Layout.HeadDim)
+	if p.Rows == 0 || p.Splits == 0 || p.OStride < width {
+		return fmt.Errorf("kernels: attn reduce: %d rows, %d splits, out stride %d for %d values", p.Rows, p.Splits, p.OStride, width)
+	}
+	x, y := grid(p.Rows*uint32(k.shape.Heads), k.dev.Limits().MaxComputeWorkGroupCount[0])
+	c.Dispatch(k.first, set, vk.PushBytes(&p), x, y, 1)
+	return nil
+}

@@ -1,0 +1,235 @@
+#version 450
+// attn_decode.comp: paged grouped-query attention for rows that each attend
+// their own sequence's positions 0..pos (decode: one new token per
+// sequence, many sequences per dispatch), with optional split-K
+// (flash-decoding): the context is cut into `splits` chunks whose partial
+// results attn_reduce.comp merges.
+//
+// Bindings (set 0):  0 q float[rows][q_stride]: heads = KV_HEADS·GROUP query
+//                       heads of HEAD_DIM values at the row's start (readonly)
+//                    1 kpool, 2 vpool: one layer's K and V blocks (readonly, kvlayout.glsl)
+//                    3 meta int[]: [rows][2] = (pos, table offset) then the block
+//                       tables; row r's token t is in block meta[off_r + t/BLOCK_SIZE]
+//                    4 dst: splits == 1: out float[rows][o_stride] (heads·HEAD_DIM used);
+//                       splits > 1: partials float[rows][KV_HEADS][splits][GROUP][HEAD_DIM+2]
+//                       holding (max score, Σ exp, Σ exp·v) per query head
+// Specialization:    0 WG workgroup size (power of two)
+//                    1 HEAD_DIM (multiple of 4)  2 KV_HEADS  3 BLOCK_SIZE
+//                    4 GROUP query heads per KV head
+// Push constants:    uint rows; uint q_stride; uint o_stride; uint splits;
+//                    float scale (score multiplier, 1/√HEAD_DIM)   (kernels.DecodePush)
+// Defines:           KV_F32 | KV_F16 | KV_INT8; SUBGROUP (subgroup reductions)
+// Dispatch rows·KV_HEADS·splits workgroups split over x and y; workgroup w
+// serves split w%splits of KV head (w/splits)%KV_HEADS of row w/splits/KV_HEADS.
+//
+// One workgroup reads each K and V vector of its chunk once for all GROUP
+// query heads. Tiles of WG tokens: each invocation scores one token against
+// every query head, the workgroup reduces the tile's max and sum (online
+// softmax: running max m, sum l, rescaling by exp(m_old - m_new)), then
+// invocations split the V accumulation by 4-value units and token lanes.
+#extension GL_GOOGLE_include_directive : require
+
+layout(local_size_x_id = 0) in;
+layout(constant_id = 0) const uint WG = 64;
+layout(constant_id = 1) const uint HEAD_DIM = 64;
+layout(constant_id = 2) const uint KV_HEADS = 1;
+layout(constant_id = 3) const uint BLOCK_SIZE = 16;
+layout(constant_id = 4) const uint GROUP = 1;
+const uint RED_N = GROUP;
+
+layout(push_constant) uniform Push {
+	uint rows;
+	uint q_stride;
+	uint o_stride;
+	uint splits;
+	float scale;
+} p;
+
+layout(set = 0, binding = 0) readonly buffer Q { float q[]; };
+layout(set = 0, binding = 1) readonly buffer KPool { uint kpool[]; };
+layout(set = 0, binding = 2) readonly buffer VPool { uint vpool[]; };
+layout(set = 0, binding = 3) readonly buffer Meta { int meta[]; };
+layout(set = 0, binding = 4) writeonly buffer Dst { float dst[]; };
+
+#include "common.glsl"
+#include "reduce.glsl"
+#include "kvlayout.glsl"
+#include "kvread.glsl"
+
+const uint UNITS = HEAD_DIM / 4;
+const uint LANES = WG > UNITS ? WG / UNITS : 1;     // token lanes of the V phase
+const uint UPT = (UNITS + WG - 1) / WG;             // units per invocation
+#define NEG_INF uintBitsToFloat(0xff800000u)
+
+shared vec4 q_sh[GROUP * UNITS]; // the group's queries, times scale
+shared float p_sh[GROUP * WG];  // the tile's probabilities
+shared vec4 comb_sh[WG];        // lane combine at the end
+
+float m_run[GROUP]; // running max per query head (same in every invocation)
+float l_run[GROUP]; // running Σ exp
+vec4 acc[GROUP * UPT];
+
+uint tab_off;
+
+uint block_of(uint t) { return uint(meta[tab_off + t / BLOCK_SIZE]); }
+
+// score_tile scores token t (if t < end) against every query head.
+void score(uint t, uint end, uint kvh) {
+	for (uint g = 0; g < GROUP; g++) {
+		red_v[g] = NEG_INF;
+	}
+	if (t >= end) {
+		return;
+	}
+	uint b = block_of(t), s = t % BLOCK_SIZE;
+	uint w = kv_vec_word(b, kvh, s);
+	vec4 d[GROUP];
+	for (uint g = 0; g < GROUP; g++) {
+		d[g] = vec4(0.0);
+	}
+	for (uint u = 0; u < UNITS; u++) {
+		vec4 k = load_k4(w, u);
+		for (uint g = 0; g < GROUP; g++) {
+			d[g] += q_sh[g * UNITS + u] * k;
+		}
+	}
+	float ks = load_k4_scale(b, kvh, s);
+	for (uint g = 0; g < GROUP; g++) {
+		red_v[g] = (d[g].x + d[g].y + d[g].z + d[g].w) * ks;
+	}
+}
+
+// softmax_tile turns the tile's scores into probabilities in p_sh and
+// rescales the running state; returns nothing, sets alpha per head.
+void softmax_tile(uint t, uint end) {
+	float s[GROUP];
+	for (uint g = 0; g < GROUP; g++) {
+		s[g] = red_v[g];
+	}
+	red_max();
+	float alpha[GROUP];
+	for (uint g = 0; g < GROUP; g++) {
+		float m_new = max(m_run[g], red_v[g]); // finite: the tile has a token
+		alpha[g] = exp(m_run[g] - m_new);
+		m_run[g] = m_new;
+		float pr = t < end ? exp(s[g] - m_new) : 0.0;
+		p_sh[g * WG + gl_LocalInvocationIndex] = pr;
+		red_v[g] = pr;
+	}
+	red_sum();
+	for (uint g = 0; g < GROUP; g++) {
+		l_run[g] = l_run[g] * alpha[g] + red_v[g];
+		for (uint k = 0; k < UPT; k++) {
+			acc[g * UPT + k] *= alpha[g];
+		}
+	}
+}
+
+// accumulate adds the tile's p·v; invocation i handles unit i%UNITS (and
+// further units when UNITS > WG) of tokens i/UNITS, i/UNITS+LANES, ...
+void accumulate(uint t0, uint end, uint kvh) {
+	uint lid = gl_LocalInvocationIndex;
+	uint lane = lid / min(UNITS, WG);
+	if (lane >= LANES) {
+		return;
+	}
+	uint n = min(WG, end - t0);
+	for (uint j = lane; j < n; j += LANES) {
+		uint t = t0 + j;
+		uint b = block_of(t), s = t % BLOCK_SIZE;
+		uint w = kv_vec_word(b, kvh, s);
+		float vs = load_v4_scale(b, kvh, s);
+		for (uint k = 0; k < UPT; k++) {
+			uint u = lid % min(UNITS, WG) + k * WG;
+			if (u < UNITS) {
+				vec4 v = load_v4(w, u) * vs;
+				for (uint g = 0; g < GROUP; g++) {
+					acc[g * UPT + k] += p_sh[g * WG + j] * v;
+				}
+			}
+		}
+	}
+}
+
+// combine sums the token lanes' accumulators of query head g into lane 0.
+vec4 combine(uint g, uint k) {
+	if (LANES == 1) {
+		return acc[g * UPT + k];
+	}
+	uint lid = gl_LocalInvocationIndex;
+	barrier();
+	comb_sh[lid] = acc[g * UPT + k];
+	barrier();
+	vec4 sum = vec4(0.0);
+	if (lid < UNITS) {
+		for (uint lane = 0; lane < LANES; lane++) {
+			sum += comb_sh[lane * UNITS + lid];
+		}
+	}
+	return sum;
+}
+
+void write_out(uint row, uint kvh, uint split) {
+	uint lid = gl_LocalInvocationIndex;
+	for (uint g = 0; g < GROUP; g++) {
+		for (uint k = 0; k < UPT; k++) {
+			vec4 a = combine(g, k);
+			uint u = lid + k * WG;
+			if (lid >= min(UNITS, WG) || u >= UNITS) {
+				continue;
+			}
+			uint o;
+			if (p.splits == 1) {
+				a /= l_run[g];
+				o = row * p.o_stride + (kvh * GROUP + g) * HEAD_DIM + 4 * u;
+			} else {
+				o = (((row * KV_HEADS + kvh) * p.splits + split) * GROUP + g) * (HEAD_DIM + 2) + 2 + 4 * u;
+				if (u == 0) {
+					dst[o - 2] = m_run[g];
+					dst[o - 1] = l_run[g];
+				}
+			}
+			dst[o] = a.x;
+			dst[o + 1] = a.y;
+			dst[o + 2] = a.z;
+			dst[o + 3] = a.w;
+		}
+	}
+}
+
+void main() {
+	uint w = wg_linear();
+	if (w >= p.rows * KV_HEADS * p.splits) {
+		return; // uniform over the workgroup
+	}
+	uint split = w % p.splits;
+	uint kvh = (w / p.splits) % KV_HEADS;
+	uint row = w / p.splits / KV_HEADS;
+	uint n = uint(meta[2 * row]) + 1;
+	tab_off = uint(meta[2 * row + 1]);
+	uint chunk = (n + p.splits - 1) / p.splits;
+	uint begin = min(split * chunk, n), end = min(begin + chunk, n);
+
+	uint lid = gl_LocalInvocationIndex;
+	uint qb = row * p.q_stride + kvh * GROUP * HEAD_DIM;
+	for (uint i = lid; i < GROUP * UNITS; i += WG) {
+		uint o = qb + 4 * i;
+		q_sh[i] = vec4(q[o], q[o + 1], q[o + 2], q[o + 3]) * p.scale;
+	}
+	for (uint g = 0; g < GROUP; g++) {
+		m_run[g] = NEG_INF;
+		l_run[g] = 0.0;
+		for (uint k = 0; k < UPT; k++) {
+			acc[g * UPT + k] = vec4(0.0);
+		}
+	}
+	barrier();
+	for (uint t0 = begin; t0 < end; t0 += WG) {
+		score(t0 + lid, end, kvh);
+		softmax_tile(t0 + lid, end);
+		barrier(); // p_sh complete
+		accumulate(t0, end, kvh);
+		barrier(); // p_sh free for the next tile
+	}
+	write_out(row, kvh, split);
+}
