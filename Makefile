@@ -1,6 +1,9 @@
 # vkllm build, test and maintenance targets. `make test` is the command CI runs.
 GO        ?= go
-MODEL     ?= ../shared/models/stories260K-f32.gguf
+# The model `make run` uses: the shared test copy of stories260K when it is
+# there, else the catalogue name, which vkllm pulls into its cache on first use.
+SHARED_MODEL := ../shared/models/stories260K-f32.gguf
+MODEL     ?= $(if $(wildcard $(SHARED_MODEL)),$(SHARED_MODEL),stories260K)
 PROMPT    ?= Once upon a time
 FUZZTIME  ?= 1m
 BENCH     ?= .
