@@ -1,0 +1,81 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nikolalohinski/gonja/v2/config"
+	"github.com/nikolalohinski/gonja/v2/exec"
+	"github.com/nikolalohinski/gonja/v2/loaders"
+)
+
+// FallbackTemplate is the chat template used when the model has none:
+// ChatML (<|im_start|>role\ncontent<|im_end|>\n), the format of Qwen, Hermes
+// and many fine-tunes.
+const FallbackTemplate = `{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}`
+
+// Message is one chat message as the template sees it.
+type Message struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// ChatTemplate renders chat messages into a prompt with a Hugging Face
+// style Jinja template. It is safe for concurrent use: Render builds a
+// fresh context per call and the parsed template is read-only.
+type ChatTemplate struct {
+	tpl      *exec.Template
+	bos, eos string
+	now      func() time.Time
+}
+
+// errTemplateRaise carries the message of a template's raise_exception.
+var errTemplateRaise = errors.New("template raised")
+
+// NewChatTemplate parses src (the model's tokenizer.chat_template; empty
+// means FallbackTemplate). bos and eos are the texts of the model's BOS and
+// EOS tokens, exposed as bos_token and eos_token.
+func NewChatTemplate(src, bos, eos string) (*ChatTemplate, error) {
+	if src == "" {
+		src = FallbackTemplate
+	}
+	cfg := config.New()
+	// Hugging Face renders chat templates with trim_blocks and
+	// lstrip_blocks; templates are written for that whitespace handling.
+	cfg.TrimBlocks, cfg.LeftStripBlocks = true, true
+	loader, err := loaders.NewShiftedLoader("chat_template", strings.NewReader(src), noLoader{})
+	if err != nil {
+		return nil, fmt.Errorf("server: chat template: %w", err)
+	}
+	tpl, err := exec.NewTemplate("chat_template", cfg, loader, environment())
+	if err != nil {
+		return nil, fmt.Errorf("server: chat template: %w", err)
+	}
+	return &ChatTemplate{tpl: tpl, bos: bos, eos: eos, now: time.Now}, nil
+}
+
+// Render renders messages, ending with the assistant's turn opener when
+// addGenerationPrompt is set.
+func (c *ChatTemplate) Render(messages []Message, addGenerationPrompt bool) (string, error) {
+	msgs := make([]any, len(messages))
+	for i, m := range messages {
+		msgs[i] = map[string]any{"role": m.Role, "content": m.Content}
+	}
+	ctx := exec.NewContext(map[string]any{
+		"messages":              msgs,
+		"add_generation_prompt": addGenerationPrompt,
+		"bos_token":             c.bos,
+		"eos_token":             c.eos,
+		"tools":                 nil,
+		"strftime_now":          c.strftimeNow,
+		// llama.cpp passes this to templates (firefunction) that print it.
+		"datetime": strftime(c.now(), "%b %d %Y %H:%M:%S GMT"),
+	})
+	out, err := c.tpl.ExecuteToString(ctx)
+	if err != nil {
+		return "", fmt.Errorf("server: chat template: %w", err)
+	}
+	return out, nil
+}
