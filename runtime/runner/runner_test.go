@@ -199,6 +199,7 @@ func TestConcurrentMatchesAlone(t *testing.T) {
 	assert.EqualValues(t, len(reqs), st.Completed)
 	assert.Zero(t, st.Preemptions)
 	assert.Positive(t, st.TokensPerSecond)
+	t.Logf("%d steps, %.0f tok/s in steps, mean TTFT %v", st.Steps, st.TokensPerSecond, st.MeanTTFT)
 }
 
 // TestPreemption: a pool too small for all running sequences still
@@ -216,6 +217,7 @@ func TestPreemption(t *testing.T) {
 	checkDrained(t, r)
 	st := r.Stats()
 	assert.Positive(t, st.Preemptions)
+	t.Logf("%d preemptions, %d steps", st.Preemptions, st.Steps)
 	total := 0
 	for _, o := range got {
 		total += o.res.Preemptions
@@ -249,6 +251,7 @@ func TestSharedPrefix(t *testing.T) {
 	st := r.Stats()
 	assert.GreaterOrEqual(t, st.PrefixHitTokens, int64(len(rest)*fullBlocks))
 	assert.Greater(t, st.PrefixHitRate, 0.5)
+	t.Logf("prefix hits %d of %d prompt tokens (%.2f)", st.PrefixHitTokens, st.PrefixQueryTokens, st.PrefixHitRate)
 	checkDrained(t, r)
 }
 
