@@ -31,9 +31,6 @@ type ChatTemplate struct {
 	now      func() time.Time
 }
 
-// errTemplateRaise carries the message of a template's raise_exception.
-var errTemplateRaise = errors.New("template raised")
-
 // NewChatTemplate parses src (the model's tokenizer.chat_template; empty
 // means FallbackTemplate). bos and eos are the texts of the model's BOS and
 // EOS tokens, exposed as bos_token and eos_token.
@@ -63,7 +60,16 @@ func (c *ChatTemplate) Render(messages []Message, addGenerationPrompt bool) (str
 	for i, m := range messages {
 		msgs[i] = map[string]any{"role": m.Role, "content": m.Content}
 	}
+	// raise_exception(msg) is transformers' way for a template to reject
+	// a conversation (roles out of order, unsupported system role); its
+	// message, not gonja's wrapping of it, is what the client should see.
+	var raised string
+	raise := func(msg string) (string, error) {
+		raised = msg
+		return "", errors.New(msg)
+	}
 	ctx := exec.NewContext(map[string]any{
+		"raise_exception":       raise,
 		"messages":              msgs,
 		"add_generation_prompt": addGenerationPrompt,
 		"bos_token":             c.bos,
@@ -74,8 +80,17 @@ func (c *ChatTemplate) Render(messages []Message, addGenerationPrompt bool) (str
 		"datetime": strftime(c.now(), "%b %d %Y %H:%M:%S GMT"),
 	})
 	out, err := c.tpl.ExecuteToString(ctx)
+	if raised != "" {
+		return "", &TemplateError{Msg: raised}
+	}
 	if err != nil {
-		return "", fmt.Errorf("server: chat template: %w", err)
+		return "", &TemplateError{Msg: err.Error()}
 	}
 	return out, nil
 }
+
+// TemplateError is a chat template's refusal (raise_exception) or failure
+// to render a conversation.
+type TemplateError struct{ Msg string }
+
+func (e *TemplateError) Error() string { return "chat template: " + e.Msg }
