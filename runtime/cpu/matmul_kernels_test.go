@@ -1,5 +1,18 @@
 package cpu
 
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vkllm/vkllm/models/quant"
+)
+
 // kernelSets lists the scalar set and, where this build and CPU have it,
 // the vector set.
 func kernelSets() []kernelSet {
@@ -16,4 +29,200 @@ func useKernels(k kernelSet) func() {
 	old := kernels
 	kernels = k
 	return func() { kernels = old }
+}
+
+// blockCase is one random Q8_0 or Q4_0 matrix of rows×nb blocks with a Q8
+// activation row, the raw material of the int8 kernel tests.
+type blockCase struct {
+	typ  quant.Type
+	m    Matrix
+	w    weight
+	qs   []int8
+	ds   []float32
+	size int // bytes per block in m
+}
+
+// newBlockCase fills every quant byte with random bits (so Q8_0 weights
+// include -128, which the sign trick must handle) and activations with
+// values in [-127, 127] including both ends.
+func newBlockCase(t testing.TB, r *rand.Rand, typ quant.Type, rows, nb int) blockCase {
+	size := 34
+	if typ == quant.Q4_0 {
+		size = 18
+	}
+	data := make([]byte, rows*nb*size)
+	for i := range data {
+		data[i] = byte(r.Uint32())
+	}
+	for b := 0; b < rows*nb; b++ { // finite scales in ±[2⁻²⁴, 2)
+		binary.LittleEndian.PutUint16(data[b*size:], uint16(r.Uint32())&^0x4000)
+	}
+	c := blockCase{typ: typ, qs: make([]int8, nb*32), ds: make([]float32, nb), size: size}
+	for i := range c.qs {
+		c.qs[i] = int8(r.IntN(255) - 127)
+	}
+	c.qs[0] = 127
+	if nb > 1 {
+		c.qs[32] = -127
+	}
+	for i := range c.ds {
+		c.ds[i] = float32(r.Float64() + 1e-3)
+	}
+	m, err := NewMatrix(typ, rows, nb*32, data)
+	require.NoError(t, err)
+	c.m = m
+	c.w, err = prepareWeightMatrix(m)
+	require.NoError(t, err)
+	return c
+}
+
+// row returns the file bytes of row r.
+func (c blockCase) row(r int) []byte { return c.m.Data[r*nb(c)*c.size : (r+1)*nb(c)*c.size] }
+
+func nb(c blockCase) int { return len(c.ds) }
+
+// group returns packed group g.
+func (c blockCase) group(g int) []byte {
+	gb := nb(c) * packedBlockBytes(c.typ)
+	return c.w.packed[g*gb : (g+1)*gb]
+}
+
+// magnitude is Σ|terms| of row r's dot product in float64: float32
+// kernels that sum in different orders may differ by a few ulps of it.
+func (c blockCase) magnitude(r int) float64 {
+	w := make([]float32, nb(c)*32)
+	c.m.Row(r, w)
+	var s float64
+	for i, v := range w {
+		s += math.Abs(float64(v) * float64(c.qs[i]) * float64(c.ds[i/32]))
+	}
+	return s
+}
+
+func (c blockCase) dot(k kernelSet, r int) float32 {
+	if c.typ == quant.Q4_0 {
+		return k.dotQ4_0(c.row(r), c.qs, c.ds, halfTable())
+	}
+	return k.dotQ8_0(c.row(r), c.qs, c.ds, halfTable())
+}
+
+func (c blockCase) dot4(k kernelSet, g int) []float32 {
+	out := make([]float32, 4)
+	if c.typ == quant.Q4_0 {
+		k.dotQ4_0x4(out, c.group(g), c.qs, c.ds)
+	} else {
+		k.dotQ8_0x4(out, c.group(g), c.qs, c.ds)
+	}
+	return out
+}
+
+// checkBlockKernels holds every set's single-row and packed four-row
+// kernels to the scalar single-row kernel on the file layout: exactly for
+// the scalar set, within float32 reordering error for the others.
+func checkBlockKernels(t *testing.T, c blockCase) {
+	rows := c.m.Rows
+	for _, k := range kernelSets() {
+		for r := 0; r < rows; r++ {
+			want := c.dot(scalarKernels, r)
+			tol := f32Tol(nb(c)) * c.magnitude(r)
+			if k.name == scalarKernels.name {
+				tol = 0
+			}
+			assert.InDelta(t, want, c.dot(k, r), tol, "%s row %d", k.name, r)
+			if r < rows/4*4 {
+				assert.InDelta(t, want, c.dot4(k, r/4)[r%4], tol, "%s packed row %d", k.name, r)
+			}
+		}
+	}
+}
+
+func TestBlockKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, typ := range []quant.Type{quant.Q8_0, quant.Q4_0} {
+		for _, shape := range [][2]int{{4, 1}, {5, 2}, {8, 3}, {7, 24}, {12, 65}} {
+			t.Run(fmt.Sprintf("%v/%dx%d", typ, shape[0], shape[1]), func(t *testing.T) {
+				checkBlockKernels(t, newBlockCase(t, r, typ, shape[0], shape[1]))
+			})
+		}
+	}
+}
+
+func TestF32Kernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 100, 768, 1001} {
+		x := randVec(r, n)
+		w := [4][]float32{randVec(r, n), randVec(r, n), randVec(r, n), randVec(r, n)}
+		for _, k := range kernelSets() {
+			out := make([]float32, 4)
+			k.dotF32x4(out, w[0], w[1], w[2], w[3], x)
+			for i := range w {
+				tol := f32Tol(n) * absDot(w[i], x)
+				assert.InDelta(t, Dot(w[i], x), k.dotF32(w[i], x), tol, "%s n=%d", k.name, n)
+				assert.InDelta(t, Dot(w[i], x), out[i], tol, "%s x4 row %d n=%d", k.name, i, n)
+			}
+		}
+	}
+}
+
+// f32Tol is the relative error bound, against Σ|terms|, of a float32 sum
+// of n terms (or blocks) in any order: (n + 16 lanes) unit roundoffs.
+func f32Tol(n int) float64 { return float64(n+16) * 0x1p-24 }
+
+// absDot is Σ|a·b| in float64, the scale of a dot product's rounding error.
+func absDot(a, b []float32) float64 {
+	var s float64
+	for i := range a {
+		s += math.Abs(float64(a[i]) * float64(b[i]))
+	}
+	return s
+}
+
+func TestChunkSize(t *testing.T) {
+	for _, tc := range []struct{ n, t, want int }{
+		{1, 2, 1}, {12, 2, 1}, {64, 2, 4}, {256, 2, 16}, {768, 2, 48}, {2048, 2, 128}, {100, 3, 8},
+	} {
+		assert.Equal(t, tc.want, chunkSize(tc.n, tc.t), "n=%d t=%d", tc.n, tc.t)
+	}
+}
+
+// TestParallelCoversOnce checks that parallel hands out every index exactly
+// once and each worker index to one goroutine at a time.
+func TestParallelCoversOnce(t *testing.T) {
+	for _, n := range []int{1, 5, 64, 1001} {
+		b := &Backend{opt: BackendOptions{Threads: 3}}
+		seen := make([]int, n)
+		calls := make([]int, 3) // under -race, a worker index shared by two goroutines is a race
+		b.parallel(n, 1<<30, func(w, lo, hi int) {
+			calls[w]++
+			for i := lo; i < hi; i++ {
+				seen[i]++
+			}
+		})
+		for i, c := range seen {
+			require.Equal(t, 1, c, "n=%d index %d", n, i)
+		}
+		assert.Positive(t, calls[0], "the caller runs chunks too")
+	}
+}
+
+// FuzzDotKernels holds every kernel set to the scalar kernels on inputs
+// built from the fuzz bytes: Q8_0 and Q4_0 rows (including a tail row past
+// the packed groups) against a Q8 activation, and F32 vectors of odd
+// lengths.
+func FuzzDotKernels(f *testing.F) {
+	f.Add(uint64(1), uint8(1), uint8(0))
+	f.Add(uint64(2), uint8(24), uint8(1))
+	f.Add(uint64(3), uint8(7), uint8(2))
+	f.Fuzz(func(t *testing.T, seed uint64, blocks, rows uint8) {
+		r := rand.New(rand.NewPCG(seed, 11))
+		nb := 1 + int(blocks)%40
+		for _, typ := range []quant.Type{quant.Q8_0, quant.Q4_0} {
+			checkBlockKernels(t, newBlockCase(t, r, typ, 4+int(rows)%6, nb))
+		}
+		n := int(blocks) * 7
+		x, w := randVec(r, n), randVec(r, n)
+		for _, k := range kernelSets() {
+			assert.InDelta(t, Dot(w, x), k.dotF32(w, x), f32Tol(n)*absDot(w, x)+1e-30, "%s n=%d", k.name, n)
+		}
+	})
 }

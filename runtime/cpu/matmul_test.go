@@ -30,37 +30,47 @@ func fastMatMul(t testing.TB, m Matrix, x []float32, threads int) []float32 {
 	return dst
 }
 
-// TestMatMulFast compares the fast matmul with the reference. For Q8_0 and
-// Q4_0 the activation is quantized to Q8 blocks too, so the exact check is
-// against the reference applied to the dequantized Q8 activation; the
-// plain reference bounds the quantization error itself.
+// TestMatMulFast compares the fast matmul with the reference, with every
+// kernel set. For Q8_0 and Q4_0 the activation is quantized to Q8 blocks
+// too, so the exact check is against the reference applied to the
+// dequantized Q8 activation; the plain reference bounds the quantization
+// error itself. Row counts that are not multiples of four exercise the
+// single-row tail after the packed groups; decode (one input row) and
+// prefill shapes take different F32 loops.
 func TestMatMulFast(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, typ := range []quant.Type{quant.F32, quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0} {
-		for _, shape := range [][3]int{{1, 64, 32}, {3, 96, 64}, {5, 300, 256}, {2, 1000, 128}} {
-			n, rows, cols := shape[0], shape[1], shape[2]
-			t.Run(fmt.Sprintf("%v/%dx%dx%d", typ, n, rows, cols), func(t *testing.T) {
-				data, err := quant.Quantize(typ, randVec(r, rows*cols))
-				if typ == quant.BF16 && err != nil {
-					t.Skip(err)
-				}
-				require.NoError(t, err)
-				m, err := NewMatrix(typ, rows, cols, data)
-				require.NoError(t, err)
-				x := randVec(r, n*cols)
-				want := make([]float32, n*rows)
-				MatMul(want, x, m)
-				got := fastMatMul(t, m, x, 2)
-				exact := want
-				if typ == quant.Q8_0 || typ == quant.Q4_0 {
-					exact = make([]float32, n*rows)
-					MatMul(exact, dequantQ8Act(quantizeActQ8(Act{Rows: n, Cols: cols, Data: x}, &q8Act{})), m)
-					assert.Less(t, relErr(got, want), 1.5e-2, "activation quantization error")
-				}
-				assert.Less(t, relErr(got, exact), 2e-6)
-			})
+	for _, k := range kernelSets() {
+		for _, typ := range []quant.Type{quant.F32, quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0} {
+			for _, shape := range [][3]int{{1, 64, 32}, {3, 96, 64}, {5, 300, 256}, {2, 1000, 128}, {1, 7, 32}, {4, 13, 96}, {1, 301, 768}} {
+				n, rows, cols := shape[0], shape[1], shape[2]
+				t.Run(fmt.Sprintf("%s/%v/%dx%dx%d", k.name, typ, n, rows, cols), func(t *testing.T) {
+					defer useKernels(k)()
+					checkMatMulFast(t, r, typ, n, rows, cols)
+				})
+			}
 		}
 	}
+}
+
+func checkMatMulFast(t *testing.T, r *rand.Rand, typ quant.Type, n, rows, cols int) {
+	data, err := quant.Quantize(typ, randVec(r, rows*cols))
+	if typ == quant.BF16 && err != nil {
+		t.Skip(err)
+	}
+	require.NoError(t, err)
+	m, err := NewMatrix(typ, rows, cols, data)
+	require.NoError(t, err)
+	x := randVec(r, n*cols)
+	want := make([]float32, n*rows)
+	MatMul(want, x, m)
+	got := fastMatMul(t, m, x, 2)
+	exact := want
+	if typ == quant.Q8_0 || typ == quant.Q4_0 {
+		exact = make([]float32, n*rows)
+		MatMul(exact, dequantQ8Act(quantizeActQ8(Act{Rows: n, Cols: cols, Data: x}, &q8Act{})), m)
+		assert.Less(t, relErr(got, want), 1.5e-2, "activation quantization error")
+	}
+	assert.Less(t, relErr(got, exact), 2e-6)
 }
 
 // dequantQ8Act widens a quantized activation back to float32.
