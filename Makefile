@@ -8,6 +8,11 @@ PROMPT    ?= Once upon a time
 FUZZTIME  ?= 1m
 BENCH     ?= .
 
+# The CPU path's vector kernels (runtime/cpu, simd/archsimd) need Go's simd
+# experiment; without it the portable scalar kernels build instead, and
+# `make test` runs them once as well.
+export GOEXPERIMENT ?= simd
+
 .PHONY: setup build test test-go test-cgocheck run lint bench fuzz
 
 setup:
@@ -21,7 +26,8 @@ build:
 # committed SPIR-V checked against its sources.
 test: setup lint
 	$(GO) test -timeout 40m ./...
-	GOEXPERIMENT=cgocheck2 $(GO) test -timeout 20m -short ./runtime/...
+	GOEXPERIMENT=$(GOEXPERIMENT),cgocheck2 $(GO) test -timeout 20m -short ./runtime/...
+	GOEXPERIMENT= $(GO) test -short ./runtime/cpu
 	@if grep -q '^check-shaders:' Makefile; then $(MAKE) --no-print-directory check-shaders; fi
 
 run: setup
