@@ -154,3 +154,9 @@ func bind2(f set2) binder {
 func bind3(f set3) binder {
 	return func(bs []vk.Binding) (*vk.DescriptorSet, error) { return f(bs[0], bs[1], bs[2]) }
 }
+
+type set5 = func(a, b, c, d, e vk.Binding) (*vk.DescriptorSet, error)
+
+func bind5(f set5) binder {
+	return func(bs []vk.Binding) (*vk.DescriptorSet, error) { return f(bs[0], bs[1], bs[2], bs[3], bs[4]) }
+}

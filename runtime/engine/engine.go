@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/vkllm/vkllm/cache"
@@ -44,6 +43,8 @@ type Engine struct {
 	batch     *llama.Batch
 	rows      int          // token rows of the current step
 	dirty     []*vk.Buffer // written since the last barrier
+	read      []*vk.Buffer // read since the last barrier
+	maxPos    int          // largest position of the step
 	logitRows []int        // rows that Gather keeps
 	err       error        // first error of the step
 }
@@ -52,42 +53,52 @@ var _ llama.Ops[Act] = (*Engine)(nil)
 
 // New uploads m's weights to dev and allocates the KV pool and the step
 // buffers. On error everything allocated so far is freed.
-func New(dev *vk.Device, m *llama.Model, opt Options) (e *Engine, err error) {
+func New(dev *vk.Device, m *llama.Model, opt Options) (*Engine, error) {
 	if opt.MaxRows <= 0 {
 		opt.MaxRows = DefaultMaxRows
 	}
 	if opt.BlockSize <= 0 {
 		opt.BlockSize = 16
 	}
-	e = &Engine{dev: dev, model: m, opt: opt, arena: arena{dev: dev}}
-	defer func() {
-		if err != nil {
-			e.Close()
-			e = nil
-		}
-	}()
-	if err := e.k.build(dev, m); err != nil {
+	e := &Engine{dev: dev, model: m, opt: opt, arena: arena{dev: dev}}
+	if err := e.init(); err != nil {
+		e.Close()
 		return nil, err
-	}
-	if err := e.uploadWeights(); err != nil {
-		return nil, err
-	}
-	layout := cache.Layout{Type: opt.KVType, BlockSize: opt.BlockSize, KVHeads: m.Config.KVHeads, HeadDim: m.Config.HeadDim}
-	if e.kv, err = device.New(dev, m.Config.Layers, layout, opt.KV); err != nil {
-		return nil, fmt.Errorf("engine: %w", err)
-	}
-	if err := e.in.alloc(dev, opt.MaxRows, m, layout); err != nil {
-		return nil, err
-	}
-	if e.cmd, err = dev.NewCommands(); err != nil {
-		return nil, fmt.Errorf("engine: %w", err)
-	}
-	if opt.Profile {
-		if e.prof, err = newProfiler(dev, 32*m.Config.Layers+32); err != nil {
-			return nil, err
-		}
 	}
 	return e, nil
+}
+
+// init builds the kernels, uploads the weights, then sizes the KV pool
+// (after the weights, so a free-memory budget accounts for them) and the
+// step buffers.
+func (e *Engine) init() error {
+	m, dev := e.model, e.dev
+	if err := e.k.build(dev, m); err != nil {
+		return err
+	}
+	if err := e.uploadWeights(); err != nil {
+		return err
+	}
+	layout := cache.Layout{Type: e.opt.KVType, BlockSize: e.opt.BlockSize, KVHeads: m.Config.KVHeads, HeadDim: m.Config.HeadDim}
+	if err := e.k.attn.build(dev, m, layout, e.opt.MaxRows); err != nil {
+		return err
+	}
+	var err error
+	if e.kv, err = device.New(dev, m.Config.Layers, layout, e.opt.KV); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	if err := e.in.alloc(dev, e.opt.MaxRows, m, layout); err != nil {
+		return err
+	}
+	if e.cmd, err = dev.NewCommands(); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	if e.opt.Profile {
+		if e.prof, err = newProfiler(dev, 32*m.Config.Layers+32); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Step runs one forward step and returns the logits of the rows the batch
@@ -188,7 +199,7 @@ func (k *kernelSet) build(dev *vk.Device, m *llama.Model) error {
 	if k.swiglu, err = kernels.NewSwiGLU(dev, ""); err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
-	return k.attn.build(dev, m)
+	return nil
 }
 
 func (k *kernelSet) close() {
@@ -211,5 +222,3 @@ func (k *kernelSet) close() {
 	k.rmsnorm, k.rope, k.add, k.swiglu = nil, nil, nil, nil
 	k.attn.close()
 }
-
-var errNoAttention = errors.New("engine: attention kernels not wired yet")

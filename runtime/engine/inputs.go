@@ -12,12 +12,11 @@ import (
 // the host in Begin and Embed, read by the kernels; and the readback
 // buffer Finish copies the logits into.
 type stepInputs struct {
-	pos      *vk.Buffer // int32 [MaxRows]: each row's position
-	slots    *vk.Buffer // int32 [MaxRows]: flat KV slot block×B + offset of each row
-	rowTable *vk.Buffer // int32 [MaxRows]: offset of each row's block table in tables
-	tables   *vk.Buffer // int32 [MaxRows × blocks per sequence]: block tables, concatenated
-	embed    *vk.Buffer // float32 [MaxRows][dim]: the step's embedding rows
-	logits   *vk.Buffer // float32 [MaxRows][vocab]: readback
+	pos    *vk.Buffer // int32 [MaxRows]: each row's position (rope)
+	slots  *vk.Buffer // int32 [MaxRows]: flat KV slot block×B + offset of each row (KV store)
+	meta   *vk.Buffer // int32: attention rows as kernels.AttnMeta lays them out
+	embed  *vk.Buffer // float32 [MaxRows][dim]: the step's embedding rows
+	logits *vk.Buffer // float32 [MaxRows][vocab]: readback
 }
 
 // alloc sizes the buffers for maxRows rows of m with KV layout l.
@@ -27,8 +26,8 @@ func (in *stepInputs) alloc(dev *vk.Device, maxRows int, m *llama.Model, l cache
 		dst *(*vk.Buffer)
 		n   int
 	}{
-		{&in.pos, maxRows}, {&in.slots, maxRows}, {&in.rowTable, maxRows},
-		{&in.tables, maxRows * perSeq}, {&in.embed, maxRows * m.Config.Dim},
+		{&in.pos, maxRows}, {&in.slots, maxRows},
+		{&in.meta, 2*maxRows + maxRows*perSeq}, {&in.embed, maxRows * m.Config.Dim},
 		{&in.logits, maxRows * m.Config.Vocab},
 	}
 	for _, s := range sizes {
@@ -42,7 +41,7 @@ func (in *stepInputs) alloc(dev *vk.Device, maxRows int, m *llama.Model, l cache
 }
 
 func (in *stepInputs) close() {
-	for _, b := range []**vk.Buffer{&in.pos, &in.slots, &in.rowTable, &in.tables, &in.embed, &in.logits} {
+	for _, b := range []**vk.Buffer{&in.pos, &in.slots, &in.meta, &in.embed, &in.logits} {
 		if *b != nil {
 			(*b).Close()
 			*b = nil
@@ -58,7 +57,7 @@ func (e *Engine) Begin(b *llama.Batch) error {
 	}
 	e.err = nil
 	e.arena.reset()
-	e.dirty = e.dirty[:0]
+	e.dirty, e.read = e.dirty[:0], e.read[:0]
 	if err := e.cmd.Begin(); err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
@@ -68,7 +67,9 @@ func (e *Engine) Begin(b *llama.Batch) error {
 	return nil
 }
 
-// writeInputs fills positions, slots, block tables and the logit rows.
+// writeInputs fills positions, slots, the attention meta buffer (a
+// header of (position, table offset) per row, then each sequence's block
+// table once, offsets indexing the same buffer) and the logit rows.
 func (e *Engine) writeInputs(b *llama.Batch) error {
 	l := e.kv.Layout()
 	if b.BlockSize != l.BlockSize {
@@ -78,20 +79,20 @@ func (e *Engine) writeInputs(b *llama.Batch) error {
 	if rows == 0 || rows > e.opt.MaxRows {
 		return fmt.Errorf("engine: step of %d rows outside [1, %d]", rows, e.opt.MaxRows)
 	}
-	pos, slots := bytesI32(e.in.pos.Mapped()), bytesI32(e.in.slots.Mapped())
-	rowTable, tables := bytesI32(e.in.rowTable.Mapped()), bytesI32(e.in.tables.Mapped())
+	pos, slots, meta := bytesI32(e.in.pos.Mapped()), bytesI32(e.in.slots.Mapped()), bytesI32(e.in.meta.Mapped())
 	nb := cache.BlockID(e.kv.NumBlocks())
-	e.logitRows = e.logitRows[:0]
-	r, t := 0, 0
+	e.logitRows, e.maxPos = e.logitRows[:0], 0
+	r, t := 0, 2*rows
 	for _, s := range b.Seqs {
-		if t+len(s.Blocks) > len(tables) {
-			return fmt.Errorf("engine: step block tables of over %d entries", len(tables))
+		if t+len(s.Blocks) > len(meta) {
+			return fmt.Errorf("engine: step block tables exceed %d entries", len(meta)-2*rows)
 		}
+		off := t
 		for _, id := range s.Blocks {
 			if id <= cache.NullBlock || id >= nb {
 				return fmt.Errorf("engine: block id %d outside the pool [1, %d)", id, nb)
 			}
-			tables[t] = int32(id)
+			meta[t] = int32(id)
 			t++
 		}
 		for _, o := range s.Logits {
@@ -99,8 +100,9 @@ func (e *Engine) writeInputs(b *llama.Batch) error {
 		}
 		for i := range s.Tokens {
 			p := s.Start + i
-			pos[r], rowTable[r] = int32(p), int32(t-len(s.Blocks))
+			pos[r], meta[2*r], meta[2*r+1] = int32(p), int32(p), int32(off)
 			slots[r] = int32(s.Blocks[p/l.BlockSize])*int32(l.BlockSize) + int32(p%l.BlockSize)
+			e.maxPos = max(e.maxPos, p)
 			r++
 		}
 	}

@@ -9,31 +9,33 @@ import (
 	"github.com/vkllm/vkllm/runtime/vk"
 )
 
-// op records one operation: a barrier first if it touches a buffer written
-// since the last one (always, when profiling), then rec, then marks the
-// buffers it writes. name labels the op in the profile.
+// op records one operation: a barrier first if it reads or writes a buffer
+// written since the last one, or writes one read since then (always, when
+// profiling); then rec; then it notes the buffers it read and wrote. name labels the op in the profile.
 func (e *Engine) op(name string, reads, writes []*vk.Buffer, rec func(c *vk.Commands) error) {
 	if e.err != nil {
 		return
 	}
-	if e.prof != nil || e.hazard(reads) || e.hazard(writes) {
+	if e.prof != nil || hazard(e.dirty, reads) || hazard(e.dirty, writes) || hazard(e.read, writes) {
 		e.cmd.Barrier()
-		e.dirty = e.dirty[:0]
+		e.dirty, e.read = e.dirty[:0], e.read[:0]
 	}
 	if err := rec(e.cmd); err != nil {
 		e.fail(fmt.Errorf("engine: %s: %w", name, err))
 		return
 	}
 	e.dirty = append(e.dirty, writes...)
+	e.read = append(e.read, reads...)
 	if e.prof != nil {
 		e.prof.mark(e.cmd, name)
 	}
 }
 
-// hazard reports whether any of bufs was written since the last barrier.
-func (e *Engine) hazard(bufs []*vk.Buffer) bool {
+// hazard reports whether any of bufs is in since (the buffers written, or
+// read, since the last barrier).
+func hazard(since, bufs []*vk.Buffer) bool {
 	for _, b := range bufs {
-		for _, d := range e.dirty {
+		for _, d := range since {
 			if b == d {
 				return true
 			}
@@ -99,7 +101,7 @@ func (e *Engine) MatMul(x Act, w *llama.Tensor) Act {
 		e.fail(err)
 		push := kernels.MatVecPush{Rows: uint32(p.rows), Cols: uint32(w.Cols), XStride: uint32(x.cols),
 			YStride: uint32(w.Rows), N: uint32(x.rows)}
-		e.op("matvec_"+w.Type.String(), []*vk.Buffer{x.buf}, []*vk.Buffer{out.buf}, func(c *vk.Commands) error {
+		e.op(wt.op, []*vk.Buffer{x.buf}, []*vk.Buffer{out.buf}, func(c *vk.Commands) error {
 			return wt.matvec.Record(c, set, push)
 		})
 	}
@@ -176,6 +178,9 @@ func (e *Engine) Finish(logits Act) ([]float32, error) {
 			c.Copy(logits.buf, 0, e.in.logits, 0, uint64(4*n))
 			return nil
 		})
+	}
+	if e.prof != nil {
+		e.prof.end(e.cmd)
 	}
 	endErr := e.cmd.End()
 	if e.err != nil {

@@ -50,6 +50,13 @@ func (p *profiler) mark(c *vk.Commands, name string) {
 	c.WriteTimestamp(p.ts, uint32(len(p.names)))
 }
 
+// end writes the step's unused queries too, since Results reads them all.
+func (p *profiler) end(c *vk.Commands) {
+	for i := uint32(len(p.names)) + 1; i < p.n; i++ {
+		c.WriteTimestamp(p.ts, i)
+	}
+}
+
 // collect reads the step's timestamps after its submission completed.
 func (p *profiler) collect() error {
 	if len(p.names) == 0 {

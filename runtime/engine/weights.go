@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/vkllm/vkllm/models/llama"
 	"github.com/vkllm/vkllm/models/quant"
@@ -14,6 +15,7 @@ import (
 type weight struct {
 	t      *llama.Tensor
 	matvec *kernels.MatVec // nil for vectors
+	op     string          // profile name, e.g. matvec_q8_0
 	parts  []weightPart
 }
 
@@ -78,7 +80,7 @@ func (e *Engine) upload(t *llama.Tensor) (*weight, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.matvec = mv
+	w.matvec, w.op = mv, "matvec_"+strings.ToLower(t.Type.String())
 	if err := e.uploadParts(w); err != nil {
 		w.close()
 		return nil, err

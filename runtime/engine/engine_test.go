@@ -1,0 +1,240 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vkllm/vkllm/cache"
+	"github.com/vkllm/vkllm/cache/device"
+	"github.com/vkllm/vkllm/internal/testenv"
+	"github.com/vkllm/vkllm/models/llama"
+	"github.com/vkllm/vkllm/models/quant"
+	"github.com/vkllm/vkllm/models/synth"
+	"github.com/vkllm/vkllm/runtime/cpu"
+	"github.com/vkllm/vkllm/runtime/vk"
+	"github.com/vkllm/vkllm/runtime/vk/vktest"
+)
+
+// argmax is a greedy sampler.
+type argmax struct{}
+
+func (argmax) Sample(logits []float32, _ []int32) int32 {
+	best := 0
+	for i, v := range logits {
+		if v > logits[best] {
+			best = i
+		}
+	}
+	return int32(best)
+}
+
+// reference is llama.cpp's greedy output for stories260K.
+type reference struct {
+	PromptIDs    []int32 `json:"prompt_ids_with_bos"`
+	NPredict     int     `json:"n_predict"`
+	GeneratedIDs []int32 `json:"generated_ids"`
+}
+
+func loadReference(t testing.TB) reference {
+	t.Helper()
+	data, err := os.ReadFile(testenv.Shared(t, "reference/stories260K-p1.json"))
+	require.NoError(t, err)
+	var r reference
+	require.NoError(t, json.Unmarshal(data, &r))
+	return r
+}
+
+func openModel(t testing.TB, path string) *cpu.Loaded {
+	t.Helper()
+	l, err := cpu.Open(path)
+	require.NoError(t, err)
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+// newEngine opens an engine on dev with a pool of blocks blocks.
+func newEngine(t testing.TB, dev *vk.Device, m *llama.Model, kv cache.KVType, blocks int) *Engine {
+	t.Helper()
+	e, err := New(dev, m, Options{KVType: kv, KV: device.Options{Blocks: blocks}})
+	require.NoError(t, err)
+	t.Cleanup(e.Close)
+	return e
+}
+
+// greedy generates n tokens after prompt on a session over st.
+func greedy(t testing.TB, m *llama.Model, st cpu.Stepper, prompt []int32, n int) []int32 {
+	t.Helper()
+	s, err := cpu.NewSessionOn(m, st, cpu.Options{})
+	require.NoError(t, err)
+	var got []int32
+	_, err = s.Generate(context.Background(), prompt, cpu.GenerateParams{MaxTokens: n, Sampler: argmax{}},
+		func(id int32) error { got = append(got, id); return nil })
+	require.NoError(t, err)
+	return got
+}
+
+// TestReferenceTokens: with an f32 KV cache the engine's greedy tokens
+// equal llama.cpp's and the CPU path's for both weight files.
+func TestReferenceTokens(t *testing.T) {
+	ref := loadReference(t)
+	for _, file := range []string{"stories260K-f32.gguf", "stories260K-f16.gguf"} {
+		t.Run(file, func(t *testing.T) {
+			dev := vktest.Device(t)
+			l := openModel(t, testenv.Model(t, file))
+			e := newEngine(t, dev, l.Model, cache.KVF32, 16)
+			got := greedy(t, l.Model, e, ref.PromptIDs, ref.NPredict)
+			assert.Equal(t, ref.GeneratedIDs, got)
+		})
+	}
+}
+
+// evalAll teacher-forces tokens through a session over st and returns
+// every row's logits.
+func evalAll(t testing.TB, m *llama.Model, st cpu.Stepper, tokens []int32) []float32 {
+	t.Helper()
+	s, err := cpu.NewSessionOn(m, st, cpu.Options{})
+	require.NoError(t, err)
+	logits, err := s.Eval(tokens, true)
+	require.NoError(t, err)
+	return logits
+}
+
+// TestBatchOfSequences runs a prefill chunk and a decode token of two
+// sequences in one step and checks each against running it alone.
+func TestBatchOfSequences(t *testing.T) {
+	dev := vktest.Device(t)
+	l := openModel(t, testenv.Model(t, "stories260K-f32.gguf"))
+	m := l.Model
+	e, err := New(dev, m, Options{KVType: cache.KVF32, BlockSize: 4, KV: device.Options{Blocks: 16}})
+	require.NoError(t, err)
+	defer e.Close()
+	v := m.Config.Vocab
+	a := llama.Seq{Tokens: []int32{1, 403, 407, 261, 378, 432}, Blocks: []cache.BlockID{3, 1}, Logits: []int{2, 5}}
+	b := llama.Seq{Tokens: []int32{1, 403, 407}, Blocks: []cache.BlockID{7}, Logits: []int{2}}
+	both, err := e.Step(&llama.Batch{Seqs: []llama.Seq{a, b}, BlockSize: 4})
+	require.NoError(t, err)
+	alone, err := e.Step(&llama.Batch{Seqs: []llama.Seq{a}, BlockSize: 4})
+	require.NoError(t, err)
+	assert.InDeltaSlice(t, alone, both[:2*v], 1e-5)
+	assert.InDeltaSlice(t, alone[:v], both[2*v:], 1e-5) // same tokens, same positions
+	// A decode token of each after their prefills, in one step, in the
+	// other order, mixed with a fresh prefill of a third sequence.
+	b2 := llama.Seq{Tokens: []int32{261}, Start: 3, Blocks: []cache.BlockID{7}, Logits: []int{0}}
+	a2 := llama.Seq{Tokens: []int32{261}, Start: 3, Blocks: []cache.BlockID{3}, Logits: []int{0}}
+	c := llama.Seq{Tokens: []int32{1, 403, 407, 261}, Blocks: []cache.BlockID{9}, Logits: []int{3}}
+	mixed, err := e.Step(&llama.Batch{Seqs: []llama.Seq{b2, c, a2}, BlockSize: 4})
+	require.NoError(t, err)
+	assert.InDeltaSlice(t, mixed[:v], mixed[v:2*v], 1e-5)
+	assert.InDeltaSlice(t, mixed[:v], mixed[2*v:], 1e-5)
+	// And the same against the CPU backend.
+	kv, err := cache.NewHostPool(m.Config.Layers, e.Layout(), 16)
+	require.NoError(t, err)
+	be, err := cpu.NewBackend(m, kv, cpu.BackendOptions{Reference: true})
+	require.NoError(t, err)
+	_, err = be.Step(&llama.Batch{Seqs: []llama.Seq{a, b}, BlockSize: 4})
+	require.NoError(t, err)
+	want, err := be.Step(&llama.Batch{Seqs: []llama.Seq{b2, c, a2}, BlockSize: 4})
+	require.NoError(t, err)
+	assert.Less(t, relErr(mixed, want), 1e-5)
+}
+
+// TestSynthMatchesCPU runs synthetic models of each weight type and GQA
+// shape on the engine and the CPU reference, over prompts that cross
+// blocks and end in a partly filled block.
+func TestSynthMatchesCPU(t *testing.T) {
+	for _, typ := range []quant.Type{quant.F32, quant.F16, quant.Q8_0} {
+		for _, kvh := range []int{4, 1, 8} {
+			t.Run(typ.String()+"/kv"+string(rune('0'+kvh)), func(t *testing.T) {
+				dev := vktest.Device(t)
+				l := openModel(t, synth.TempModel(t, synth.Config{Layers: 2, Dim: 64, FFN: 96, Heads: 8, KVHeads: kvh,
+					Vocab: 300, Context: 128, Type: typ, Seed: 7}))
+				tokens := make([]int32, 37)
+				for i := range tokens {
+					tokens[i] = int32((i*131 + 7) % 300)
+				}
+				ref, err := cpu.NewSession(l.Model, cpu.Options{KVType: cache.KVF32, Backend: cpu.BackendOptions{Reference: true}})
+				require.NoError(t, err)
+				want, err := ref.Eval(tokens, true)
+				require.NoError(t, err)
+				got := evalAll(t, l.Model, newEngine(t, dev, l.Model, cache.KVF32, 8), tokens)
+				e := relErr(got, want)
+				t.Logf("normalised logit error engine vs CPU reference: %.2e", e)
+				assert.Less(t, e, 1e-5)
+			})
+		}
+	}
+}
+
+func TestUnsupportedWeights(t *testing.T) {
+	dev := vktest.Device(t)
+	l := openModel(t, synth.TempModel(t, synth.Config{Layers: 1, Dim: 64, FFN: 96, Heads: 4, Vocab: 300,
+		Context: 32, Type: quant.Q4_0, Seed: 1}))
+	before := dev.Stats()
+	_, err := New(dev, l.Model, Options{KVType: cache.KVF32, KV: device.Options{Blocks: 4}})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, vk.ErrUnsupported)
+	assert.Regexp(t, `tensor \S+\.weight \(Q4_0\)`, err.Error())
+	assert.Equal(t, before.BytesInUse, dev.Stats().BytesInUse, "a failed New frees what it allocated")
+	assert.Equal(t, before.LiveObjects, dev.Stats().LiveObjects)
+}
+
+// TestCloseFreesEverything checks the allocator is back to its state
+// before New once the engine has run steps and closed.
+func TestCloseFreesEverything(t *testing.T) {
+	dev := vktest.Device(t)
+	l := openModel(t, testenv.Model(t, "stories260K-f32.gguf"))
+	before := dev.Stats()
+	e, err := New(dev, l.Model, Options{KVType: cache.KVInt8, Profile: true})
+	require.NoError(t, err)
+	t.Cleanup(e.Close)
+	assert.Greater(t, e.NumBlocks(), 2, "default size: a fraction of free memory")
+	greedy(t, l.Model, e, []int32{1, 403, 407}, 4)
+	prof, steps := e.Profile()
+	assert.Equal(t, 4, steps)
+	names := map[string]bool{}
+	for _, kt := range prof {
+		names[kt.Name] = true
+		assert.Positive(t, kt.Calls)
+	}
+	for _, n := range []string{"matvec_f32", "rmsnorm", "rope", "kvstore", "attn_decode", "add", "swiglu", "embed"} {
+		assert.True(t, names[n], "profile names %s: %v", n, names)
+	}
+	e.Close()
+	e.Close()
+	after := dev.Stats()
+	assert.Equal(t, before.BytesInUse, after.BytesInUse)
+	assert.Equal(t, before.LiveObjects, after.LiveObjects)
+}
+
+func TestStepErrors(t *testing.T) {
+	dev := vktest.Device(t)
+	l := openModel(t, testenv.Model(t, "stories260K-f32.gguf"))
+	e, err := New(dev, l.Model, Options{KVType: cache.KVF32, MaxRows: 4, KV: device.Options{Blocks: 4}})
+	require.NoError(t, err)
+	defer e.Close()
+	tests := []struct {
+		name string
+		b    llama.Batch
+		want string
+	}{
+		{"too many rows", llama.Batch{BlockSize: 16, Seqs: []llama.Seq{{Tokens: make([]int32, 5), Blocks: []cache.BlockID{1}}}}, "rows"},
+		{"null block", llama.Batch{BlockSize: 16, Seqs: []llama.Seq{{Tokens: []int32{1}, Blocks: []cache.BlockID{0}}}}, "block id 0"},
+		{"block past pool", llama.Batch{BlockSize: 16, Seqs: []llama.Seq{{Tokens: []int32{1}, Blocks: []cache.BlockID{4}}}}, "block id 4"},
+		{"block size", llama.Batch{BlockSize: 8, Seqs: []llama.Seq{{Tokens: []int32{1}, Blocks: []cache.BlockID{1}}}}, "block size"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := e.Step(&tt.b)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+	// The engine still works after the errors.
+	_, err = e.Step(&llama.Batch{BlockSize: 16, Seqs: []llama.Seq{{Tokens: []int32{1, 2}, Blocks: []cache.BlockID{2}, Logits: []int{1}}}})
+	assert.NoError(t, err)
+}
