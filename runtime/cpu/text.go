@@ -23,6 +23,16 @@ type TextOptions struct {
 // streaming decoder holds back incomplete UTF-8, so out never receives half
 // a character.
 func (l *Loaded) Complete(ctx context.Context, opt TextOptions, out io.Writer) (Stats, error) {
+	s, err := NewSession(l.Model, opt.Session)
+	if err != nil {
+		return Stats{}, err
+	}
+	return l.CompleteOn(ctx, s, opt, out)
+}
+
+// CompleteOn is Complete on an existing session, such as one made with
+// NewSessionOn for another backend; opt.Session is not used.
+func (l *Loaded) CompleteOn(ctx context.Context, s *Session, opt TextOptions, out io.Writer) (Stats, error) {
 	tok, err := tokenizer.FromGGUF(l.File)
 	if err != nil {
 		return Stats{}, err
@@ -31,17 +41,6 @@ func (l *Loaded) Complete(ctx context.Context, opt TextOptions, out io.Writer) (
 	if err != nil {
 		return Stats{}, err
 	}
-	s, err := NewSession(l.Model, opt.Session)
-	if err != nil {
-		return Stats{}, err
-	}
-	return l.CompleteOn(ctx, s, tok, smp, opt, out)
-}
-
-// CompleteOn is Complete on an existing session (one made with
-// NewSessionOn for another backend, say), with a tokenizer and sampler
-// already made; opt.Session and opt.Sample are not used.
-func (l *Loaded) CompleteOn(ctx context.Context, s *Session, tok *tokenizer.Tokenizer, smp Sampler, opt TextOptions, out io.Writer) (Stats, error) {
 	prompt := tok.Encode(opt.Prompt, true)
 	dec := tok.NewDecoder()
 	st, err := s.Generate(ctx, prompt, GenerateParams{MaxTokens: opt.MaxTokens, Sampler: smp, IsEOG: tok.IsEOG},
