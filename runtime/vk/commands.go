@@ -35,6 +35,8 @@ type Commands struct {
 	used  []user
 	err   error // first recording error, returned by End
 
+	readBack bool // the swapchain image being recorded was read back (wsi_frame.go)
+
 	serial  uint64 // of the last submission; under dev.qmu
 	pending bool   // submitted and not yet known complete; under dev.qmu
 	once    sync.Once

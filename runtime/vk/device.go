@@ -31,6 +31,9 @@ type DeviceOptions struct {
 	// os.UserCacheDir()/vkllm. NoPipelineCache disables the file.
 	PipelineCacheDir string
 	NoPipelineCache  bool
+	// Extensions are further device extensions to enable, such as
+	// VK_KHR_swapchain for presentation (see Swapchain).
+	Extensions []string
 }
 
 // maxBlock caps every VkDeviceMemory allocation (see DESIGN: pools split
@@ -54,7 +57,7 @@ type Device struct {
 	features Features
 	opts     DeviceOptions
 
-	qmu    sync.Mutex // queue, submission serials
+	qmu    sync.Locker // queue, submission serials; shared with the application when adopted
 	serial uint64
 
 	mu       sync.Mutex // pools, live objects, closed
@@ -71,6 +74,10 @@ type Device struct {
 
 	cache    pipelineCache
 	timeline *Timeline // signalled with each submission serial, if enabled
+
+	adopted bool // created by the application: Close never destroys it
+	exts    []string
+	wsi     wsiDevice
 }
 
 // NewDevice opens pd (from this instance's PhysicalDevices) with one
@@ -83,21 +90,12 @@ func (in *Instance) NewDevice(pd PhysicalDevice, opts DeviceOptions) (*Device, e
 		return nil, fmt.Errorf("%w: %s has no compute queue", ErrUnsupported, pd.Name)
 	}
 	d := &Device{inst: in, pd: pd, family: uint32(pd.QueueFamily), opts: opts,
-		pools: map[uint32]*memPool{}, live: map[closer]uint64{}}
+		pools: map[uint32]*memPool{}, live: map[closer]uint64{}, qmu: new(sync.Mutex)}
 	d.features = enabledFeatures(pd.Features, opts)
-	err := d.create()
-	if err != nil {
+	if err := d.create(); err != nil {
 		return nil, err
 	}
-	d.memTypes = chooseMemory(&pd, opts.NoUnifiedMemory)
-	if d.features.TimelineSemaphore {
-		if d.timeline, err = d.newTimeline(0); err != nil {
-			d.Close()
-			return nil, err
-		}
-	}
-	if err := d.openCache(); err != nil {
-		d.Close()
+	if err := d.finishOpen(); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -142,6 +140,12 @@ func (d *Device) create() error {
 	c.sgsc.computeFullSubgroups = vkBool(f.ComputeFullSubgroups)
 	c.dot.shaderIntegerDotProduct = vkBool(f.IntegerDotProduct)
 	exts := d.deviceExtensions()
+	for _, e := range d.opts.Extensions {
+		if !slices.Contains(exts, e) {
+			exts = append(exts, e)
+		}
+	}
+	d.exts = exts
 	var a cArena
 	defer a.free()
 	r := C.vkllm_create_device(d.inst.fns, d.pd.handle, C.uint32_t(d.family), c,
@@ -259,7 +263,10 @@ func (d *Device) Close() {
 	for _, p := range d.pools {
 		p.releaseAll()
 	}
-	C.vkllm_DestroyDevice(d.fns, d.dev)
+	d.wsi.free()
+	if !d.adopted {
+		C.vkllm_DestroyDevice(d.fns, d.dev)
+	}
 	C.free(unsafe.Pointer(d.fns))
 	d.dev, d.fns = nil, nil
 }

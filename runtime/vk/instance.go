@@ -31,6 +31,10 @@ type InstanceOptions struct {
 	AppName string
 	// Logger receives driver and validation messages; default slog.Default().
 	Logger *slog.Logger
+	// Extensions are further instance extensions to enable, such as the
+	// surface extensions a window system needs (glfw's
+	// GetRequiredInstanceExtensions); a missing one fails NewInstance.
+	Extensions []string
 }
 
 // Instance is a VkInstance with its entry points. Its methods are safe for
@@ -48,6 +52,10 @@ type Instance struct {
 	mu        sync.Mutex
 	messages  []string // last validation errors, for test failure output
 	closed    atomic.Bool
+
+	adopted bool     // created by the application: Close never destroys it
+	exts    []string // enabled instance extensions
+	wsi     wsiInstance
 }
 
 // NewInstance loads the Vulkan loader and creates an instance (API 1.1 or
@@ -69,6 +77,12 @@ func NewInstance(opts InstanceOptions) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, e := range opts.Extensions {
+		if !slices.Contains(exts, e) {
+			exts = append(exts, e)
+		}
+	}
+	in.exts = exts
 	if err := in.create(opts.AppName, layers, exts); err != nil {
 		return nil, err
 	}
@@ -165,10 +179,11 @@ func (in *Instance) Close() {
 		C.vkllm_DestroyDebugUtilsMessengerEXT(in.fns, in.inst, in.messenger)
 		in.messenger = nil
 	}
-	if in.inst != nil {
+	in.wsi.free()
+	if in.inst != nil && !in.adopted {
 		C.vkllm_DestroyInstance(in.fns, in.inst)
-		in.inst = nil
 	}
+	in.inst = nil
 	if in.fns != nil {
 		C.free(unsafe.Pointer(in.fns))
 		in.fns = nil

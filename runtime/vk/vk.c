@@ -264,3 +264,7 @@ VkResult vkllm_signal_semaphore(vkllm_dfns *d, VkDevice dev, VkSemaphore s, uint
 #define VKLLM_CALL(ret, name, params, call) ret vkllm_##name params { return call; }
 #define VKLLM_VOID(name, params, call) void vkllm_##name params { call; }
 #include "vkcalls.h"
+
+// vkllm_gipa exposes the loader's entry point to the optional tables in
+// wsi.c, which load only when an application asks for presentation.
+PFN_vkGetInstanceProcAddr vkllm_gipa(void) { return gipa; }
