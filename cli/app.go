@@ -18,6 +18,7 @@ func commands() []*cli.Command {
 		tokenizeCommand(),
 		pullCommand(), listCommand(), rmCommand(),
 		devicesCommand(),
+		kvCommand(),
 	}
 }
 

@@ -5,13 +5,16 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/vkllm/vkllm/cache"
+	"github.com/vkllm/vkllm/cache/device"
 	"github.com/vkllm/vkllm/models/hub"
 	"github.com/vkllm/vkllm/runtime/cpu"
+	"github.com/vkllm/vkllm/runtime/engine"
 	"github.com/vkllm/vkllm/runtime/sample"
 )
 
@@ -32,8 +35,12 @@ func runCommand() *cli.Command {
 			&cli.Float64Flag{Name: "repeat-penalty", Value: 1.0, Usage: "penalty for tokens in the last 64 (1: off)"},
 			&cli.Uint64Flag{Name: "seed", Usage: "sampling seed (default: random)"},
 			&cli.IntFlag{Name: "ctx", Usage: "context size in tokens (default: the model's)"},
-			&cli.StringFlag{Name: "device", Value: "cpu", Usage: "compute device: cpu"},
-			&cli.StringFlag{Name: "kv-type", Value: "f32", Usage: "KV cache type: f32, f16, int8"},
+			&cli.StringFlag{Name: "device", Usage: "cpu, or a Vulkan device: index, type (discrete, integrated, cpu) or name substring " +
+				"(default: the Vulkan engine when a GPU exists, else cpu)"},
+			&cli.StringFlag{Name: "kv-type", Usage: "KV cache type: f32, f16, int8 (default: int8 on a Vulkan device, f32 on cpu)"},
+			&cli.IntFlag{Name: "kv-blocks", Usage: "Vulkan: KV pool blocks (default: what the context needs, within half the free memory)"},
+			&cli.StringFlag{Name: "kv-mem", Usage: "Vulkan: KV pool byte budget, e.g. 2GiB or 512MiB"},
+			&cli.BoolFlag{Name: "profile", Usage: "Vulkan: print GPU time per kernel (timestamps; serialises dispatches)"},
 			&cli.IntFlag{Name: "threads", Usage: "CPU threads (default: all cores)"},
 			&cli.BoolFlag{Name: "reference", Usage: "use the single-threaded reference CPU path"},
 		},
@@ -42,10 +49,11 @@ func runCommand() *cli.Command {
 }
 
 func runRun(c *cli.Context) error {
-	if d := c.String("device"); d != "cpu" {
-		return fmt.Errorf("run: device %q: the Vulkan engine is not available yet; use --device cpu", d)
+	useEngine, err := engine.UseEngine(c.String("device"))
+	if err != nil {
+		return err
 	}
-	opt, err := runOptions(c)
+	opt, err := runOptions(c, useEngine)
 	if err != nil {
 		return err
 	}
@@ -61,17 +69,88 @@ func runRun(c *cli.Context) error {
 	if f, ok := c.App.ErrWriter.(*os.File); ok && isTerminal(f) {
 		l.Touch(progressBar(f, "loading"))
 	}
+	if useEngine {
+		return runOnDevice(c, l, opt)
+	}
 	st, err := l.Complete(c.Context, opt, c.App.Writer)
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(c.App.ErrWriter, "\ndevice:     cpu (%s path)", map[bool]string{true: "reference", false: "fast"}[c.Bool("reference")])
 	printStats(c.App.ErrWriter, st, opt.Session.KVType)
 	return nil
 }
 
+// runOnDevice generates on the Vulkan engine.
+func runOnDevice(c *cli.Context, l *cpu.Loaded, opt cpu.TextOptions) error {
+	kvOpt, err := kvPoolOptions(c)
+	if err != nil {
+		return err
+	}
+	r, err := engine.Open(l.Model, engine.RunnerOptions{Device: c.String("device"), Context: opt.Session.Context,
+		Engine: engine.Options{KVType: opt.Session.KVType, KV: kvOpt, Profile: c.Bool("profile")}})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	st, err := l.CompleteOn(c.Context, r.Session, opt, c.App.Writer)
+	if err != nil {
+		return err
+	}
+	w := c.App.ErrWriter
+	fmt.Fprintf(w, "\ndevice:     %s (Vulkan, %d KV blocks, %.1f MiB weights)", r.Device.Physical().Name,
+		r.Engine.NumBlocks(), float64(r.Engine.WeightBytes())/(1<<20))
+	printStats(w, st, opt.Session.KVType)
+	if prof, steps := r.Engine.Profile(); steps > 0 {
+		fmt.Fprintf(w, "gpu time per kernel over %d steps:\n", steps)
+		for _, kt := range prof {
+			fmt.Fprintf(w, "  %-14s %6d calls %10.3f ms\n", kt.Name, kt.Calls, float64(kt.Time.Microseconds())/1e3)
+		}
+	}
+	return nil
+}
+
+// kvPoolOptions reads --kv-blocks and --kv-mem.
+func kvPoolOptions(c *cli.Context) (device.Options, error) {
+	opt := device.Options{Blocks: c.Int("kv-blocks")}
+	if s := c.String("kv-mem"); s != "" {
+		n, err := parseBytes(s)
+		if err != nil {
+			return opt, fmt.Errorf("run: --kv-mem: %w", err)
+		}
+		opt.Bytes = n
+	}
+	return opt, nil
+}
+
+// parseBytes reads a size such as 2GiB, 512MiB, 1.5G or 4096.
+func parseBytes(s string) (uint64, error) {
+	units := []struct {
+		suffix string
+		mult   float64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+		{"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"T", 1 << 40}, {"B", 1}}
+	num, mult := strings.TrimSpace(s), 1.0
+	for _, u := range units {
+		if rest, ok := strings.CutSuffix(num, u.suffix); ok {
+			num, mult = strings.TrimSpace(rest), u.mult
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || v <= 0 || v*mult >= 1<<63 {
+		return 0, fmt.Errorf("size %q: want a positive number of bytes, e.g. 2GiB", s)
+	}
+	return uint64(v * mult), nil
+}
+
 // runOptions turns the flags into cpu.TextOptions.
-func runOptions(c *cli.Context) (cpu.TextOptions, error) {
-	kv, err := cache.ParseKVType(c.String("kv-type"))
+func runOptions(c *cli.Context, useEngine bool) (cpu.TextOptions, error) {
+	kvName := c.String("kv-type")
+	if kvName == "" {
+		kvName = map[bool]string{true: "int8", false: "f32"}[useEngine]
+	}
+	kv, err := cache.ParseKVType(kvName)
 	if err != nil {
 		return cpu.TextOptions{}, err
 	}

@@ -14,6 +14,9 @@ import (
 // is 0; it matches the CPU path's default prefill chunk.
 const DefaultMaxRows = 64
 
+// DefaultBlockSize is the KV block size when Options.BlockSize is 0.
+const DefaultBlockSize = 16
+
 // Options configure New.
 type Options struct {
 	KVType    cache.KVType
@@ -58,7 +61,7 @@ func New(dev *vk.Device, m *llama.Model, opt Options) (*Engine, error) {
 		opt.MaxRows = DefaultMaxRows
 	}
 	if opt.BlockSize <= 0 {
-		opt.BlockSize = 16
+		opt.BlockSize = DefaultBlockSize
 	}
 	e := &Engine{dev: dev, model: m, opt: opt, arena: arena{dev: dev}}
 	if err := e.init(); err != nil {
