@@ -82,7 +82,10 @@ func decode(body []byte, v any) *apiError {
 func jsonError(err error) *apiError {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return invalid(te.Field, fmt.Sprintf("%s: expected %s, got JSON %s", te.Field, te.Type, te.Value))
+		// The path names the embedded Sampling struct; clients know the
+		// JSON field only.
+		field := strings.TrimPrefix(te.Field, "Sampling.")
+		return invalid(field, fmt.Sprintf("%s: expected %s, got JSON %s", field, te.Type, te.Value))
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {

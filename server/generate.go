@@ -83,7 +83,7 @@ func submitError(err error) *apiError {
 	case errors.Is(err, runner.ErrClosed):
 		return unavailable("the server is shutting down")
 	case errors.Is(err, sched.ErrNeverFits):
-		return newError(http.StatusRequestEntityTooLarge, typeInvalid, "max_tokens", "context_length_exceeded", err.Error())
+		return newError(http.StatusRequestEntityTooLarge, typeInvalid, "", "context_length_exceeded", err.Error())
 	}
 	return invalid("", err.Error())
 }

@@ -319,3 +319,10 @@ func newFakeFixture(t testing.TB, fb *fakeBackend, sopt Options) *fixture {
 	t.Cleanup(srv.Close)
 	return &fixture{model: m, s: s, srv: srv}
 }
+
+func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
+
+func mustRequest(t testing.TB, method, path, body string) *http.Request {
+	t.Helper()
+	return httptest.NewRequest(method, path, strings.NewReader(body))
+}

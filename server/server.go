@@ -95,10 +95,24 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /v1/models", s.handleModels)
 	s.mux.HandleFunc("GET /health", s.handleHealth)
 	s.mux.HandleFunc("GET /metrics", s.handleMetrics)
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, newError(http.StatusNotFound, typeInvalid, "", "not_found",
-			fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path)))
-	})
+	s.mux.HandleFunc("/", notFound)
+}
+
+// routeMethods lists each route's method, for 405 answers.
+var routeMethods = map[string]string{
+	"/v1/completions": "POST", "/v1/chat/completions": "POST",
+	"/v1/models": "GET", "/health": "GET", "/metrics": "GET",
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) {
+	if m, ok := routeMethods[r.URL.Path]; ok {
+		w.Header().Set("Allow", m)
+		writeError(w, newError(http.StatusMethodNotAllowed, typeInvalid, "", "method_not_allowed",
+			fmt.Sprintf("%s takes %s, not %s", r.URL.Path, m, r.Method)))
+		return
+	}
+	writeError(w, newError(http.StatusNotFound, typeInvalid, "", "not_found",
+		fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path)))
 }
 
 // ServeHTTP implements http.Handler.
