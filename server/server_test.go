@@ -91,7 +91,7 @@ func TestCompletion(t *testing.T) {
 func TestChatCompletion(t *testing.T) {
 	f := newFixture(t, runner.CPUOptions{Options: runner.Options{MaxSeqs: 4}}, Options{})
 	msgs := []map[string]any{{"role": "system", "content": "Be kind."}, {"role": "user", "content": "Tell me a story."}}
-	rendered, err := f.s.tpl.Render([]Message{{"system", "Be kind."}, {"user", "Tell me a story."}}, true)
+	rendered, err := f.s.tpl.Render([]Message{{Role: "system", Content: "Be kind."}, {Role: "user", Content: "Tell me a story."}}, true)
 	require.NoError(t, err)
 	want := f.alone(t, f.tok.EncodeWithSpecial(rendered, true), 12)
 	req := map[string]any{"model": modelName, "messages": msgs, "max_tokens": 12, "temperature": 0}

@@ -1,4 +1,4 @@
-package server
+package chat
 
 import (
 	"os"
@@ -79,11 +79,11 @@ func TestTemplatesRender(t *testing.T) {
 	}
 }
 
-func loadTemplate(t *testing.T, name string) *ChatTemplate {
+func loadTemplate(t *testing.T, name string) *Template {
 	t.Helper()
 	src, err := os.ReadFile(testenv.Shared(t, filepath.Join("templates", name)))
 	require.NoError(t, err)
-	ct, err := NewChatTemplate(string(src), "<s>", "</s>")
+	ct, err := New(string(src), "<s>", "</s>")
 	require.NoError(t, err)
 	ct.now = func() time.Time { return time.Date(2025, 3, 2, 10, 0, 0, 0, time.UTC) }
 	return ct
@@ -111,8 +111,8 @@ func TestTemplateRaiseException(t *testing.T) {
 	assert.Equal(t, "System role not supported", te.Msg)
 }
 
-func TestFallbackTemplate(t *testing.T) {
-	ct, err := NewChatTemplate("", "<s>", "</s>")
+func TestFallback(t *testing.T) {
+	ct, err := New("", "<s>", "</s>")
 	require.NoError(t, err)
 	out, err := ct.Render(conversation, true)
 	require.NoError(t, err)
@@ -139,7 +139,7 @@ func TestTemplatePythonisms(t *testing.T) {
 	msgs := []Message{{Role: "system", Content: "  hi there \n"}, {Role: "user", Content: "ok"}}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ct, err := NewChatTemplate(c.src, "<s>", "</s>")
+			ct, err := New(c.src, "<s>", "</s>")
 			require.NoError(t, err)
 			ct.now = func() time.Time { return time.Date(2025, 3, 2, 10, 0, 0, 0, time.UTC) }
 			out, err := ct.Render(msgs, false)

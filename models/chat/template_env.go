@@ -1,4 +1,4 @@
-package server
+package chat
 
 import (
 	"bytes"
@@ -37,7 +37,7 @@ func environment() *exec.Environment {
 
 // strftimeNow is transformers' strftime_now(format) for templates that
 // print today's date (Llama 3.x).
-func (c *ChatTemplate) strftimeNow(format string) string {
+func (c *Template) strftimeNow(format string) string {
 	return strftime(c.now(), format)
 }
 
