@@ -19,6 +19,7 @@ func commands() []*cli.Command {
 		pullCommand(), listCommand(), rmCommand(),
 		devicesCommand(),
 		kvCommand(),
+		serveCommand(),
 	}
 }
 
