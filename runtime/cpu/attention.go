@@ -56,9 +56,9 @@ func (b *Backend) attendGroup(wk, layer, row, kvh int, q, out Act, s llama.AttnS
 	scale := float32(1 / math.Sqrt(float64(hd)))
 	qs := q.Row(row)[kvh*g*hd : (kvh+1)*g*hd] // the group's query heads are adjacent
 	for t := 0; t < n; t++ {
-		l.Load(b.kv.K(layer, r.blocks[t/l.BlockSize]), kvh, t%l.BlockSize, vec)
+		k := kvVector(l, b.kv.K(layer, r.blocks[t/l.BlockSize]), kvh, t%l.BlockSize, vec)
 		for h := 0; h < g; h++ {
-			scores[h*n+t] = dotF32(qs[h*hd:(h+1)*hd], vec) * scale
+			scores[h*n+t] = dotF32(qs[h*hd:(h+1)*hd], k) * scale
 		}
 	}
 	for h := 0; h < g; h++ {
@@ -67,27 +67,47 @@ func (b *Backend) attendGroup(wk, layer, row, kvh int, q, out Act, s llama.AttnS
 	o := out.Row(row)[kvh*g*hd : (kvh+1)*g*hd]
 	clear(o)
 	for t := 0; t < n; t++ {
-		l.Load(b.kv.V(layer, r.blocks[t/l.BlockSize]), kvh, t%l.BlockSize, vec)
+		v := kvVector(l, b.kv.V(layer, r.blocks[t/l.BlockSize]), kvh, t%l.BlockSize, vec)
 		for h := 0; h < g; h++ {
-			axpyF32(o[h*hd:(h+1)*hd], scores[h*n+t], vec)
+			axpyF32(o[h*hd:(h+1)*hd], scores[h*n+t], v)
 		}
 	}
 }
 
-// softmaxF32 is Softmax in float32 arithmetic (float64 exp).
+// kvVector returns the (head, slot) vector of a KV block: for fp32 layouts
+// the block's own bytes viewed as float32 (decoding every cached vector
+// cost more than attending to it), else the vector dequantized into buf.
+func kvVector(l cache.Layout, block []byte, head, slot int, buf []float32) []float32 {
+	if l.Type == cache.KVF32 {
+		off := l.ValueOffset(head, slot)
+		if v, ok := viewF32(block[off : off+4*l.HeadDim]); ok {
+			return v
+		}
+	}
+	l.Load(block, head, slot, buf)
+	return buf
+}
+
+// softmaxF32 is Softmax in float32 arithmetic, exp by the kernel set.
 func softmaxF32(x []float32) {
 	m := float32(math.Inf(-1))
 	for _, v := range x {
 		m = max(m, v)
 	}
+	inv := 1 / kernels.expSum(x, m)
+	for i := range x {
+		x[i] *= inv
+	}
+}
+
+// expSumScalar replaces x[i] by e^(x[i]−m), computed in float64, and
+// returns the sum.
+func expSumScalar(x []float32, m float32) float32 {
 	var sum float32
 	for i, v := range x {
 		e := float32(math.Exp(float64(v - m)))
 		x[i] = e
 		sum += e
 	}
-	inv := 1 / sum
-	for i := range x {
-		x[i] *= inv
-	}
+	return sum
 }

@@ -74,8 +74,11 @@ func matAny(dst []float32, x Act, m Matrix, buf []float32, lo, hi int) {
 	}
 }
 
-// axpyF32 computes y += a·x, unrolled by 4.
-func axpyF32(y []float32, a float32, x []float32) {
+// axpyF32 computes y += a·x.
+func axpyF32(y []float32, a float32, x []float32) { kernels.axpyF32(y, a, x) }
+
+// axpyF32Scalar is unrolled by 4.
+func axpyF32Scalar(y []float32, a float32, x []float32) {
 	n := len(y)
 	x = x[:n]
 	i := 0

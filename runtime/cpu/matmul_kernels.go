@@ -12,6 +12,10 @@ type kernelSet struct {
 	name     string
 	dotF32   func(a, b []float32) float32
 	dotF32x4 func(out []float32, w0, w1, w2, w3, x []float32)
+	axpyF32  func(y []float32, a float32, x []float32) // y += a·x
+	// expSum replaces x[i] by e^(x[i]−m) and returns the sum (softmax).
+	expSum func(x []float32, m float32) float32
+	swiglu func(dst, gate, up []float32) // dst = silu(gate)·up
 	// Q8_0 and Q4_0 weight rows against one Q8 activation row (qs values,
 	// ds per-block scales); tab is halfTable() for the binary16 scales.
 	// The four-row kernels read a packed group g of four rows instead
@@ -26,6 +30,9 @@ var scalarKernels = kernelSet{
 	name:      "scalar",
 	dotF32:    dotF32Scalar,
 	dotF32x4:  dotF32x4Scalar,
+	axpyF32:   axpyF32Scalar,
+	expSum:    expSumScalar,
+	swiglu:    swigluScalar,
 	dotQ8_0:   dotQ8_0,
 	dotQ8_0x4: dotQ8_0x4Scalar,
 	dotQ4_0:   dotQ4_0,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -225,4 +226,53 @@ func FuzzDotKernels(f *testing.F) {
 			assert.InDelta(t, Dot(w, x), k.dotF32(w, x), f32Tol(n)*absDot(w, x)+1e-30, "%s n=%d", k.name, n)
 		}
 	})
+}
+
+// TestExpKernels holds each set's softmax exp and SwiGLU to float64 math
+// over the whole float32 exp range, past both clamps, with odd lengths.
+func TestExpKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 13))
+	xs := []float32{0, -0, 1, -1, 0.5, -87.3, -87.4, -100, 88.3, 20, -20, 1e-8}
+	for range 1000 {
+		xs = append(xs, float32(r.Float64()*180-90))
+	}
+	for _, k := range kernelSets() {
+		for _, n := range []int{len(xs), 7, 9} {
+			x := append([]float32(nil), xs[:n]...)
+			k.expSum(x, 0)
+			for i, v := range xs[:n] {
+				checkExp(t, k.name, float64(v), x[i])
+			}
+			m := slices.Max(xs[:n]) // softmax's shift: every exponent ≤ 0
+			var want float64        // the kernels subtract m in float32
+			for _, v := range xs[:n] {
+				want += math.Exp(float64(v - m))
+			}
+			copy(x, xs)
+			assert.InEpsilon(t, want, k.expSum(x, m), f32Tol(n), "%s sum n=%d", k.name, n)
+		}
+		gate, up := append([]float32(nil), xs...), randVec(r, len(xs))
+		got, want := make([]float32, len(xs)), make([]float32, len(xs))
+		k.swiglu(got, gate, up)
+		SwiGLU(want, gate, up)
+		for i := range got {
+			assert.InDelta(t, want[i], got[i], 4e-7*math.Abs(float64(want[i]))+1e-30, "%s swiglu(%g, %g)", k.name, gate[i], up[i])
+		}
+	}
+}
+
+// checkExp checks e^x within 3 ulps, except past the vector kernel's
+// clamps: below, any value under 2⁻¹²⁵ stands for 0; above, any value over
+// 10³⁸ for +Inf (SiLU divides by it, softmax never gets x > 0).
+func checkExp(t *testing.T, name string, x float64, got float32) {
+	want := math.Exp(x)
+	switch {
+	case x < -87.33:
+		assert.Less(t, float64(got), 0x1p-125, "%s exp(%g)", name, x)
+		return
+	case x > 88.37:
+		assert.Greater(t, float64(got), 1e38, "%s exp(%g)", name, x)
+		return
+	}
+	assert.InEpsilon(t, want, got, 3*0x1p-24, "%s exp(%g)", name, x)
 }

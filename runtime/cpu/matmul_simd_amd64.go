@@ -15,6 +15,9 @@ func simdKernels() (kernelSet, bool) {
 		name:      "avx2",
 		dotF32:    dotF32AVX2,
 		dotF32x4:  dotF32x4AVX2,
+		axpyF32:   axpyF32AVX2,
+		expSum:    expSumAVX2,
+		swiglu:    swigluAVX2,
 		dotQ8_0:   dotQ8_0AVX2,
 		dotQ8_0x4: dotQ8_0x4AVX2,
 		dotQ4_0:   dotQ4_0AVX2,
@@ -80,5 +83,19 @@ func dotF32x4AVX2(out []float32, w0, w1, w2, w3, x []float32) {
 		out[1] += w1[i] * x[i]
 		out[2] += w2[i] * x[i]
 		out[3] += w3[i] * x[i]
+	}
+}
+
+// axpyF32AVX2 computes y += a·x eight values at a time.
+func axpyF32AVX2(y []float32, a float32, x []float32) {
+	n := len(y)
+	x = x[:n]
+	av := archsimd.BroadcastFloat32x8(a)
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		load8(x, i).MulAdd(av, load8(y, i)).Store((*[8]float32)(y[i : i+8]))
+	}
+	for ; i < n; i++ {
+		y[i] += a * x[i]
 	}
 }

@@ -99,7 +99,10 @@ func rotate(head, cs []float32, r Rope) {
 }
 
 // swigluFast is SwiGLU in float32 arithmetic.
-func swigluFast(dst, gate, up []float32) {
+func swigluFast(dst, gate, up []float32) { kernels.swiglu(dst, gate, up) }
+
+// swigluScalar computes exp in float64, as the reference does.
+func swigluScalar(dst, gate, up []float32) {
 	for i, g := range gate {
 		dst[i] = g / (1 + float32(math.Exp(float64(-g)))) * up[i]
 	}

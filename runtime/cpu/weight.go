@@ -100,6 +100,16 @@ func float32View(b []byte) []float32 {
 	return out
 }
 
+// viewF32 reinterprets b as float32 values without copying, when b is
+// 4-byte aligned and the machine little endian (as GGUF and the KV pools
+// are); ok is false otherwise.
+func viewF32(b []byte) (v []float32, ok bool) {
+	if len(b) < 4 || uintptr(unsafe.Pointer(&b[0]))%4 != 0 || !littleEndian() {
+		return nil, false
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), len(b)/4), true
+}
+
 func littleEndian() bool {
 	x := uint16(1)
 	return *(*byte)(unsafe.Pointer(&x)) == 1
