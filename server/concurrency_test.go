@@ -110,12 +110,14 @@ func TestClientDisconnectCancels(t *testing.T) {
 				if err == nil {
 					if stream { // read one chunk, then hang up
 						_, err = bufio.NewReader(resp.Body).ReadString('\n')
+						<-ctx.Done()
 					}
 					resp.Body.Close()
 				}
 				errc <- err
 			}()
-			require.Eventually(t, func() bool { return f.r.Stats().Running == 1 }, 5*time.Second, time.Millisecond)
+			require.Eventually(t, func() bool { return f.r.Stats().Running == 1 }, 5*time.Second, time.Millisecond,
+				"stats %+v, inflight %d", f.r.Stats(), f.s.Inflight())
 			time.Sleep(30 * time.Millisecond)
 			cancel()
 			<-errc
