@@ -16,6 +16,9 @@ type kernelSet struct {
 	// expSum replaces x[i] by e^(x[i]−m) and returns the sum (softmax).
 	expSum func(x []float32, m float32) float32
 	swiglu func(dst, gate, up []float32) // dst = silu(gate)·up
+	// quantQ8 quantizes blocks of 32 values of x to qs with scales ds
+	// (quantQ8Scalar states the rule); every set gives identical bits.
+	quantQ8 func(x []float32, qs []int8, ds []float32)
 	// Q8_0 and Q4_0 weight rows against one Q8 activation row (qs values,
 	// ds per-block scales); tab is halfTable() for the binary16 scales.
 	// The four-row kernels read a packed group g of four rows instead
@@ -33,6 +36,7 @@ var scalarKernels = kernelSet{
 	axpyF32:   axpyF32Scalar,
 	expSum:    expSumScalar,
 	swiglu:    swigluScalar,
+	quantQ8:   quantQ8Scalar,
 	dotQ8_0:   dotQ8_0,
 	dotQ8_0x4: dotQ8_0x4Scalar,
 	dotQ4_0:   dotQ4_0,

@@ -276,3 +276,28 @@ func checkExp(t *testing.T, name string, x float64, got float32) {
 	}
 	assert.InEpsilon(t, want, got, 3*0x1p-24, "%s exp(%g)", name, x)
 }
+
+// TestQuantQ8Kernels requires every set to quantize activations to the
+// scalar set's exact bits: random blocks, an all-zero block, and a block
+// with scale 1 whose values are ties (x.5), which round away from zero.
+func TestQuantQ8Kernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(14, 15))
+	x := randVec(r, 32*40)
+	for i := 0; i < 32; i++ {
+		x[32+i] = 0
+		x[64+i] = float32(i) - 15.5 // ±0.5 … ±15.5
+	}
+	x[64] = 127 // scale exactly 1
+	for i := 96; i < len(x); i++ {
+		x[i] *= float32(math.Pow(10, float64(i/32%12-6)))
+	}
+	wantQ, wantD := make([]int8, len(x)), make([]float32, len(x)/32)
+	quantQ8Scalar(x, wantQ, wantD)
+	assert.Equal(t, []int8{127, -15, -14, -13}, wantQ[64:68], "ties round away from zero")
+	for _, k := range kernelSets() {
+		q, d := make([]int8, len(x)), make([]float32, len(x)/32)
+		k.quantQ8(x, q, d)
+		assert.Equal(t, wantQ, q, k.name)
+		assert.Equal(t, wantD, d, k.name)
+	}
+}

@@ -18,6 +18,7 @@ func simdKernels() (kernelSet, bool) {
 		axpyF32:   axpyF32AVX2,
 		expSum:    expSumAVX2,
 		swiglu:    swigluAVX2,
+		quantQ8:   quantQ8AVX2,
 		dotQ8_0:   dotQ8_0AVX2,
 		dotQ8_0x4: dotQ8_0x4AVX2,
 		dotQ4_0:   dotQ4_0AVX2,

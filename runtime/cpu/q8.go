@@ -27,24 +27,30 @@ func quantizeActQ8(x Act, buf *q8Act) *q8Act {
 		buf.ds = make([]float32, n/32)
 	}
 	buf.rows, buf.cols, buf.qs, buf.ds = x.Rows, x.Cols, buf.qs[:n], buf.ds[:n/32]
-	for blk := range buf.ds {
-		src := x.Data[blk*32 : blk*32+32]
+	kernels.quantQ8(x.Data[:n], buf.qs, buf.ds)
+	return buf
+}
+
+// quantQ8Scalar quantizes len(ds) blocks of 32 values of x into qs and ds:
+// d = max|v| / 127, q = round(v / d) with ties away from zero.
+func quantQ8Scalar(x []float32, qs []int8, ds []float32) {
+	for blk := range ds {
+		src := x[blk*32 : blk*32+32]
 		var amax float32
 		for _, v := range src {
 			amax = max(amax, float32(math.Abs(float64(v))))
 		}
 		d := amax / 127
-		buf.ds[blk] = d
+		ds[blk] = d
 		inv := float32(0)
 		if d != 0 {
 			inv = 1 / d
 		}
-		q := buf.qs[blk*32 : blk*32+32]
+		q := qs[blk*32 : blk*32+32]
 		for j, v := range src {
 			q[j] = int8(math.Round(float64(v * inv)))
 		}
 	}
-	return buf
 }
 
 // matQ8 handles weight rows [lo, hi) of a Q8_0 or Q4_0 matrix, four rows

@@ -3,6 +3,7 @@
 package cpu
 
 import (
+	"math"
 	"simd/archsimd"
 	"unsafe"
 )
@@ -154,4 +155,40 @@ func dotQ4_0x4AVX2(out []float32, g []byte, qs []int8, ds []float32) {
 		p = unsafe.Add(p, pb)
 	}
 	acc.GetLo().Add(acc.GetHi()).Store((*[4]float32)(out[:4]))
+}
+
+// abs8 clears the sign bits.
+func abs8(v archsimd.Float32x8) archsimd.Float32x8 {
+	return v.AsInt32x8().And(archsimd.BroadcastInt32x8(math.MaxInt32)).AsFloat32x8()
+}
+
+// quantQ8AVX2 is quantQ8Scalar with the same float32 arithmetic, so the
+// bits agree: math.Round's ties away from zero become a truncation plus
+// one where the (exact) fraction is at least one half, then the sign.
+func quantQ8AVX2(x []float32, qs []int8, ds []float32) {
+	half, one := bcast(0.5), bcast(1)
+	var q [32]int32
+	for blk := range ds {
+		src, dst := x[blk*32:blk*32+32], (*[32]int8)(qs[blk*32:blk*32+32])
+		v := [4]archsimd.Float32x8{load8(src, 0), load8(src, 8), load8(src, 16), load8(src, 24)}
+		m := abs8(v[0]).Max(abs8(v[1])).Max(abs8(v[2]).Max(abs8(v[3])))
+		var m4 [4]float32
+		m.GetLo().Max(m.GetHi()).Store(&m4)
+		d := max(max(m4[0], m4[1]), max(m4[2], m4[3])) / 127
+		ds[blk] = d
+		inv := float32(0)
+		if d != 0 {
+			inv = 1 / d
+		}
+		for k, vk := range v {
+			y := vk.Mul(bcast(inv))
+			a := abs8(y)
+			t := a.Trunc()
+			r := t.Add(one.Masked(a.Sub(t).GreaterEqual(half)))
+			r.ConvertToInt32().CopySign(y.AsInt32x8()).Store((*[8]int32)(q[8*k : 8*k+8]))
+		}
+		for j, v := range q {
+			dst[j] = int8(v)
+		}
+	}
 }
