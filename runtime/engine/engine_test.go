@@ -238,3 +238,24 @@ func TestStepErrors(t *testing.T) {
 	_, err = e.Step(&llama.Batch{BlockSize: 16, Seqs: []llama.Seq{{Tokens: []int32{1, 2}, Blocks: []cache.BlockID{2}, Logits: []int{1}}}})
 	assert.NoError(t, err)
 }
+
+// TestLongPrompt evaluates a prompt of several steps (the first ones
+// without logit rows) and compares the last logits with the CPU path.
+func TestLongPrompt(t *testing.T) {
+	dev := vktest.Device(t)
+	l := openModel(t, testenv.Model(t, "stories260K-f32.gguf"))
+	m := l.Model
+	tokens := make([]int32, 150)
+	for i := range tokens {
+		tokens[i] = int32((i*7919 + 13) % m.Config.Vocab)
+	}
+	s, err := cpu.NewSessionOn(m, newEngine(t, dev, m, cache.KVF32, 16), cpu.Options{})
+	require.NoError(t, err)
+	got, err := s.Eval(tokens, false)
+	require.NoError(t, err)
+	ref, err := cpu.NewSession(m, cpu.Options{KVType: cache.KVF32, Backend: cpu.BackendOptions{Reference: true}})
+	require.NoError(t, err)
+	want, err := ref.Eval(tokens, false)
+	require.NoError(t, err)
+	assert.Less(t, relErr(got, want), 1e-5)
+}

@@ -75,7 +75,7 @@ func (e *Engine) Embed(w *llama.Tensor) Act {
 // RMSNorm normalises each row of x and scales it by w.
 func (e *Engine) RMSNorm(x Act, w *llama.Tensor, eps float32) Act {
 	out := e.alloc(x.rows, x.cols)
-	if e.err != nil {
+	if e.err != nil || x.rows == 0 { // a step without logit rows stops after Gather
 		return out
 	}
 	wb := e.weights[w.ID].parts[0].buf
@@ -91,7 +91,7 @@ func (e *Engine) RMSNorm(x Act, w *llama.Tensor, eps float32) Act {
 // MatMul returns x · wᵀ, one dispatch per row part of w.
 func (e *Engine) MatMul(x Act, w *llama.Tensor) Act {
 	out := e.alloc(x.rows, w.Rows)
-	if e.err != nil {
+	if e.err != nil || x.rows == 0 {
 		return out
 	}
 	wt := e.weights[w.ID]
@@ -148,7 +148,7 @@ func (e *Engine) binary(name string, k *kernels.Binary, a, b Act) Act {
 // run of consecutive rows.
 func (e *Engine) Gather(x Act) Act {
 	out := e.alloc(len(e.logitRows), x.cols)
-	if e.err != nil {
+	if e.err != nil || out.rows == 0 {
 		return out
 	}
 	rowBytes := uint64(4 * x.cols)

@@ -1,0 +1,119 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/vkllm/vkllm/cache"
+	"github.com/vkllm/vkllm/cache/device"
+	"github.com/vkllm/vkllm/internal/testenv"
+	"github.com/vkllm/vkllm/models/llama"
+	"github.com/vkllm/vkllm/models/quant"
+	"github.com/vkllm/vkllm/models/synth"
+	"github.com/vkllm/vkllm/runtime/cpu"
+	"github.com/vkllm/vkllm/runtime/vk"
+	"github.com/vkllm/vkllm/runtime/vk/vktest"
+)
+
+// benchModels are the benchmark's models: the tiny stories model and a
+// synthetic 85M-parameter-class Q8_0 model written into the temp dir.
+var benchModels = []struct {
+	name string
+	path func(b *testing.B) string
+}{
+	{"stories260K-f32", func(b *testing.B) string { return testenv.Model(b, "stories260K-f32.gguf") }},
+	{"synth85M-q8_0", func(b *testing.B) string {
+		return synth.TempModel(b, synth.Config{Layers: 12, Dim: 768, Heads: 12, KVHeads: 4, FFN: 2048, Vocab: 512,
+			Context: 1024, Type: quant.Q8_0, Seed: 1})
+	}},
+}
+
+const (
+	benchPrompt = 128 // prompt tokens
+	benchGen    = 32  // generated tokens per iteration
+)
+
+// BenchmarkEngine reports prompt and generation tokens/s of the engine
+// (int8 KV) and logs where the GPU time goes, from timestamps.
+//
+//	go test -run '^$' -bench Engine -benchtime 3x ./runtime/engine
+func BenchmarkEngine(b *testing.B) {
+	for _, bm := range benchModels {
+		b.Run(bm.name, func(b *testing.B) {
+			dev := vktest.Device(b)
+			l, err := cpu.Open(bm.path(b))
+			require.NoError(b, err)
+			defer l.Close()
+			m := l.Model
+			prompt := benchTokens(benchPrompt, m.Config.Vocab)
+			e := newEngine(b, dev, m, cache.KVInt8, (benchPrompt+benchGen)/16+2)
+			s, err := cpu.NewSessionOn(m, e, cpu.Options{})
+			require.NoError(b, err)
+			var st cpu.Stats
+			for b.Loop() {
+				got, err := s.Generate(context.Background(), prompt, cpu.GenerateParams{MaxTokens: benchGen, Sampler: argmax{}},
+					func(int32) error { return nil })
+				require.NoError(b, err)
+				st.PromptTokens += got.PromptTokens
+				st.PromptTime += got.PromptTime
+				st.GenTokens += got.GenTokens
+				st.GenTime += got.GenTime
+			}
+			b.ReportMetric(st.PromptRate(), "prompt-tok/s")
+			b.ReportMetric(st.GenRate(), "gen-tok/s")
+			b.ReportMetric(float64(e.WeightBytes())*st.GenRate()/1e9, "weight-GB/s")
+			logProfile(b, dev, m, prompt)
+		})
+	}
+}
+
+// logProfile runs the prompt and a few decode steps on a profiling engine
+// and logs the GPU time per kernel for each phase.
+func logProfile(b *testing.B, dev *vk.Device, m *llama.Model, prompt []int32) {
+	b.Helper()
+	e, err := New(dev, m, Options{KVType: cache.KVInt8, Profile: true,
+		KV: device.Options{Blocks: (benchPrompt+benchGen)/16 + 2}})
+	require.NoError(b, err)
+	defer e.Close()
+	s, err := cpu.NewSessionOn(m, e, cpu.Options{})
+	require.NoError(b, err)
+	_, err = s.Eval(prompt, false)
+	require.NoError(b, err)
+	b.Logf("prompt (%d tokens, %d-row steps):\n%s", len(prompt), e.MaxRows(), profileTable(e))
+	e.ResetProfile()
+	for i := range 8 {
+		_, err = s.Eval([]int32{prompt[i]}, false)
+		require.NoError(b, err)
+	}
+	b.Logf("decode (per token):\n%s", profileTable(e))
+}
+
+// profileTable formats the profile, per step, longest first.
+func profileTable(e *Engine) string {
+	prof, steps := e.Profile()
+	var total time.Duration
+	for _, kt := range prof {
+		total += kt.Time
+	}
+	var sb strings.Builder
+	for _, kt := range prof {
+		fmt.Fprintf(&sb, "  %-14s %5d calls/step %9.3f ms/step %5.1f%%\n", kt.Name, kt.Calls/steps,
+			float64(kt.Time.Microseconds())/1e3/float64(steps), 100*float64(kt.Time)/float64(total))
+	}
+	fmt.Fprintf(&sb, "  %-14s %26.3f ms/step (%d steps)", "total", float64(total.Microseconds())/1e3/float64(steps), steps)
+	return sb.String()
+}
+
+func benchTokens(n, vocab int) []int32 {
+	out := make([]int32, n)
+	out[0] = 1
+	for i := 1; i < n; i++ {
+		out[i] = int32((i*7919 + 13) % vocab)
+	}
+	return out
+}
