@@ -21,12 +21,6 @@ type Stream interface {
 	Wait() runner.Result
 }
 
-// Checker is implemented by backends that can verify their invariants
-// (block pool, scheduler); tests use it through the server's backend.
-type Checker interface {
-	CheckInvariants() error
-}
-
 // runnerBackend adapts *runner.Runner to Backend.
 type runnerBackend struct{ *runner.Runner }
 

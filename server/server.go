@@ -128,9 +128,6 @@ func (s *Server) Drain() { s.draining.Store(true) }
 // Inflight returns the generation requests admitted and not yet answered.
 func (s *Server) Inflight() int { return int(s.inflight.Load()) }
 
-// Backend returns the server's backend.
-func (s *Server) Backend() Backend { return s.be }
-
 // admit counts a generation request in, or says why it cannot run now;
 // the caller calls release when admitted.
 func (s *Server) admit() *apiError {
