@@ -3,32 +3,38 @@
 // matrix-vector product (BATCH = 1) and small-batch matrix products, with
 // weights in a GGUF row layout and F32 inputs and outputs.
 //
-// Bindings (set 0):  0 W: rows rows in the layout picked by the define
-//                       (readonly; Q8_0 buffers padded to a multiple of 4 bytes)
+// Bindings (set 0):  0 W: rows rows in the layout picked by WTYPE_<type>
+//                       (readonly; padded to a multiple of 4 bytes)
 //                    1 x float[n][x_stride] (readonly)
 //                    2 y float[n][y_stride] (writeonly)
 // Specialization:    0 WG workgroup size (power of two)
-//                    1 NROWS rows per workgroup
+//                    1 NROWS rows per workgroup (cooperative layout only)
 //                    2 BATCH input vectors per workgroup
 // Push constants:    uint rows; uint cols; uint x_stride; uint y_stride;
 //                    uint n (input vectors)        (kernels.MatVecPush)
-// Defines:           WTYPE_F32 | WTYPE_F16 | WTYPE_Q8_0 (weight layout),
-//                    SUBGROUP (subgroup reductions), STORAGE16 / STORAGE8
-//                    (16/8-bit storage buffer loads instead of unpacking uint)
-// Dispatch ceil(rows/NROWS) workgroups, split over x and y, times
-// ceil(n/BATCH) in z (workgroup z handles vectors z·BATCH ..). cols must be a
-// multiple of 4 (F32, F16) or 32 (Q8_0), x_stride a multiple of 4.
+// Defines:           WTYPE_<type> (dequant.glsl), ROWS (one row per
+//                    invocation), SUBGROUP (subgroup reductions),
+//                    STORAGE16 / STORAGE8 (16/8-bit weight loads)
+// cols must be a multiple of the format's block (dequant.glsl DQ_QK),
+// x_stride a multiple of 4. Workgroup z handles vectors z·BATCH ..; the
+// workgroups of one z are split over x and y.
 //
-// The invocations of a workgroup stride over a row's chunks (4 values for
-// F32 and F16, one 32-value block for Q8_0), each loading a chunk once for
-// all BATCH vectors, then reduce their NROWS × BATCH partial sums together.
+// Two layouts:
+// - cooperative (default; for GPUs): the WG invocations of a workgroup
+//   stride over the units of NROWS rows, so neighbouring invocations read
+//   neighbouring weights, then reduce their NROWS × BATCH partial sums.
+//   Dispatch ceil(rows/NROWS) workgroups per z.
+// - ROWS (for CPU drivers such as lavapipe, which run a workgroup's
+//   invocations as SIMD lanes): each invocation computes whole rows by
+//   itself, so there is no reduction, no shared memory and no barrier, and
+//   every x load is uniform across the workgroup (one scalar load instead
+//   of a gather). Dispatch ceil(rows/WG) workgroups per z.
 #extension GL_GOOGLE_include_directive : require
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 64;
 layout(constant_id = 1) const uint NROWS = 1;
 layout(constant_id = 2) const uint BATCH = 1;
-const uint RED_N = NROWS * BATCH;
 
 layout(push_constant) uniform Push {
 	uint rows;
@@ -42,36 +48,54 @@ layout(set = 0, binding = 1) readonly buffer X { vec4 x4[]; };
 layout(set = 0, binding = 2) writeonly buffer Y { float y[]; };
 
 #include "common.glsl"
-#include "reduce.glsl"
+#include "dequant.glsl"
 
-// load_chunk fills wv[0 .. CHUNK_V4) with the current chunk's weights, to be
-// scaled by wd. Eight vectors fit the largest chunk (a Q8_0 block).
-vec4 wv[8];
-float wd;
+// unit_dot returns wd · Σ_k wv[k]·x4[xi + k] for the unit just decoded.
+float unit_dot(uint xi) {
+	float s = 0.0;
+	for (uint k = 0; k < DQ_V4; k++) {
+		s += dot(wv[k], x4[xi + k]);
+	}
+	return s * wd;
+}
 
-#if defined(WTYPE_F32)
-#include "matvec_f32.glsl"
-#elif defined(WTYPE_F16)
-#include "matvec_f16.glsl"
-#elif defined(WTYPE_Q8_0)
-#include "matvec_q8_0.glsl"
-#else
-#error "define WTYPE_F32, WTYPE_F16 or WTYPE_Q8_0"
-#endif
+// x_index returns the vec4 index of value c of vector b0+b; vectors past n
+// (in the last z group) repeat the last one, and their sums are not stored.
+uint x_index(uint b0, uint b, uint c) {
+	return min(b0 + b, p.n - 1u) * (p.x_stride / 4u) + c / 4u;
+}
 
-void accumulate(uint r, uint row, uint c, uint b0) {
-	load_chunk(row, c);
+#ifdef ROWS
+float acc[BATCH];
+
+void main() {
+	uint b0 = gl_WorkGroupID.z * BATCH;
+	uint r = global_linear();
+	uint row = min(r, p.rows - 1u); // tail lanes compute a row they do not store
 	for (uint b = 0; b < BATCH; b++) {
-		// Vectors past n (in the last z group) repeat the last one; their
-		// sums are not stored.
-		uint xi = min(b0 + b, p.n - 1) * (p.x_stride / 4) + c * CHUNK_V4;
-		float s = 0.0;
-		for (uint k = 0; k < CHUNK_V4; k++) {
-			s += dot(wv[k], x4[xi + k]);
+		acc[b] = 0.0;
+	}
+	uint bpr = p.cols / DQ_QK;
+	for (uint j = 0; j < bpr; j++) {
+		uint blk = row * bpr + j;
+		dq_head(blk);
+		for (uint i = 0; i < DQ_UPB; i++) {
+			dq_unit(blk, i);
+			for (uint b = 0; b < BATCH; b++) {
+				acc[b] += unit_dot(x_index(b0, b, j * DQ_QK + i * DQ_N));
+			}
 		}
-		red_v[b * NROWS + r] += s * wd;
+	}
+	if (r >= p.rows) {
+		return;
+	}
+	for (uint b = 0; b < BATCH && b0 + b < p.n; b++) {
+		y[(b0 + b) * p.y_stride + r] = acc[b];
 	}
 }
+#else
+const uint RED_N = NROWS * BATCH;
+#include "reduce.glsl"
 
 void main() {
 	uint first = wg_linear() * NROWS;
@@ -82,11 +106,16 @@ void main() {
 	for (uint k = 0; k < RED_N; k++) {
 		red_v[k] = 0.0;
 	}
-	uint chunks = p.cols / (CHUNK_V4 * 4);
-	for (uint c = gl_LocalInvocationIndex; c < chunks; c += WG) {
+	uint units = p.cols / DQ_N;
+	for (uint u = gl_LocalInvocationIndex; u < units; u += WG) {
 		for (uint r = 0; r < NROWS; r++) {
-			uint row = min(first + r, p.rows - 1); // tail rows are computed but not stored
-			accumulate(r, row, c, b0);
+			uint row = min(first + r, p.rows - 1u); // tail rows are computed but not stored
+			uint blk = row * (units / DQ_UPB) + u / DQ_UPB;
+			dq_head(blk);
+			dq_unit(blk, u % DQ_UPB);
+			for (uint b = 0; b < BATCH; b++) {
+				red_v[b * NROWS + r] += unit_dot(x_index(b0, b, u * DQ_N));
+			}
 		}
 	}
 	red_sum();
@@ -99,3 +128,4 @@ void main() {
 		}
 	}
 }
+#endif

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 
@@ -19,20 +20,31 @@ type matvecShape struct {
 	large         bool
 }
 
-// matvecShapes cover a single block, odd row counts, every batch size
-// 1..8, a batch over MaxBatch (several z groups), columns that are not a
-// multiple of 32 (F32 and F16 only) and a model-sized matrix.
+// matvecShapes cover a single block, odd row counts (not multiples of the
+// workgroup's rows), every batch size 1..8, batches over MaxBatch (several
+// z groups), columns that are not a multiple of 32 (float formats only),
+// K-quant rows of one and two super-blocks, and a model-sized matrix.
+// Shapes whose columns are not a multiple of a format's block are skipped
+// for that format.
 var matvecShapes = []matvecShape{
 	{1, 32, 1, false}, {7, 64, 3, false}, {172, 64, 8, false}, {64, 172, 2, false},
 	{16, 64, 2, false}, {16, 64, 4, false}, {16, 64, 5, false}, {16, 64, 6, false}, {16, 64, 7, false},
-	{33, 96, 11, false}, {4096, 4096, 1, true}, {1024, 4096, 4, true},
+	{33, 96, 11, false}, {1, 256, 1, false}, {37, 256, 3, false}, {65, 512, 8, false}, {33, 512, 13, false},
+	{4096, 4096, 1, true}, {1024, 4096, 4, true},
+}
+
+// matmulShapes: the batch sizes the tiled kernel serves, odd row counts and
+// rows that span several tiles.
+var matmulShapes = []matvecShape{
+	{33, 256, 9, false}, {7, 256, 16, false}, {65, 512, 33, false}, {100, 256, 128, false},
+	{1024, 4096, 64, true},
 }
 
 func matvecCases() []Case {
 	var cs []Case
-	for _, t := range []quant.Type{quant.F32, quant.F16, quant.Q8_0} {
+	for _, t := range WeightTypes {
 		for _, s := range matvecShapes {
-			if s.cols%t.BlockSize() != 0 {
+			if uint32(s.cols)%ColAlign(t) != 0 {
 				continue
 			}
 			cs = append(cs, Case{
@@ -40,19 +52,77 @@ func matvecCases() []Case {
 				Bound: boundMatVec, Large: s.large, run: matvecCase(t, s),
 			})
 		}
+		for _, s := range matmulShapes {
+			cs = append(cs, Case{
+				Kernel: matmulKernels[t], Shape: fmt.Sprintf("%dx%d·%d", s.rows, s.cols, s.n),
+				Bound: boundMatVec, Large: s.large, run: matmulCase(t, s),
+			})
+		}
 	}
 	return cs
 }
 
-// randMatrix returns random weights of type t and their CPU matrix.
+// halfFields lists the byte offsets, within a block, of the fp16 scales of
+// formats that quant.Quantize does not write; randMatrix fills the rest of
+// their blocks with random bytes.
+var halfFields = map[quant.Type][]int{
+	quant.Q4_1: {0, 2},
+	quant.Q4_K: {0, 2},
+	quant.Q5_K: {0, 2},
+	quant.Q6_K: {208},
+}
+
+// randMatrix returns random weights of type t and their CPU matrix:
+// quantized random floats where quant.Quantize supports t, otherwise random
+// blocks with small random fp16 scales (every quant, sub-block scale and
+// min bit pattern is valid).
 func randMatrix(rng *rand.Rand, t quant.Type, rows, cols int) (cpu.Matrix, error) {
-	data, err := quant.Quantize(t, randFloats(rng, rows*cols, 1))
+	fields, raw := halfFields[t]
+	if !raw {
+		data, err := quant.Quantize(t, randFloats(rng, rows*cols, 1))
+		if err != nil {
+			return cpu.Matrix{}, err
+		}
+		return cpu.NewMatrix(t, rows, cols, data)
+	}
+	rb, err := t.RowBytes(cols)
 	if err != nil {
 		return cpu.Matrix{}, err
+	}
+	data := make([]byte, rows*rb)
+	for i := range data {
+		data[i] = byte(rng.Uint32())
+	}
+	bb := t.BlockBytes()
+	for off := 0; off < len(data); off += bb {
+		for _, f := range fields {
+			h := quant.F32ToF16((rng.Float32()*2 - 1) * 0.02)
+			binary.LittleEndian.PutUint16(data[off+f:], h)
+		}
 	}
 	return cpu.NewMatrix(t, rows, cols, data)
 }
 
+// productCase builds the inputs and CPU reference of one shape and runs
+// record on the GPU.
+func productCase(e *env, rng *rand.Rand, t quant.Type, s matvecShape, p *program,
+	record func(c *vk.Commands, set *vk.DescriptorSet, push MatVecPush) error) (outcome, error) {
+	m, err := randMatrix(rng, t, s.rows, s.cols)
+	if err != nil {
+		return outcome{}, err
+	}
+	x := randFloats(rng, s.n*s.cols, 1)
+	want := make([]float32, s.n*s.rows)
+	cpu.MatMul(want, x, m)
+	y := e.zeros(s.n * s.rows)
+	set := e.set(p, e.buffer(m.Data), e.floats(x), y)
+	push := MatVecPush{Rows: uint32(s.rows), Cols: uint32(s.cols), XStride: uint32(s.cols), YStride: uint32(s.rows), N: uint32(s.n)}
+	got := e.exec(y, s.n*s.rows, func(c *vk.Commands) error { return record(c, set, push) })
+	return outcome{got, want}, e.err
+}
+
+// matvecCase checks the matvec kernel itself, for every batch size (Record
+// would hand batches of MatMulMin or more to matmul).
 func matvecCase(t quant.Type, s matvecShape) caseFunc {
 	return func(e *env, variant string, rng *rand.Rand) (outcome, error) {
 		k, err := NewMatVec(e.dev, t, variant)
@@ -60,17 +130,22 @@ func matvecCase(t quant.Type, s matvecShape) caseFunc {
 			return outcome{}, err
 		}
 		e.own(k)
-		m, err := randMatrix(rng, t, s.rows, s.cols)
+		return productCase(e, rng, t, s, k.program, func(c *vk.Commands, set *vk.DescriptorSet, p MatVecPush) error {
+			if err := k.check(p); err != nil {
+				return err
+			}
+			return k.recordMatVec(c, set, p)
+		})
+	}
+}
+
+func matmulCase(t quant.Type, s matvecShape) caseFunc {
+	return func(e *env, variant string, rng *rand.Rand) (outcome, error) {
+		k, err := newMatMul(e.dev, t, variant)
 		if err != nil {
 			return outcome{}, err
 		}
-		x := randFloats(rng, s.n*s.cols, 1)
-		want := make([]float32, s.n*s.rows)
-		cpu.MatMul(want, x, m)
-		y := e.zeros(s.n * s.rows)
-		set := e.set(k.program, e.buffer(m.Data), e.floats(x), y)
-		p := MatVecPush{Rows: uint32(s.rows), Cols: uint32(s.cols), XStride: uint32(s.cols), YStride: uint32(s.rows), N: uint32(s.n)}
-		got := e.exec(y, s.n*s.rows, func(c *vk.Commands) error { return k.Record(c, set, p) })
-		return outcome{got, want}, e.err
+		e.own(k)
+		return productCase(e, rng, t, s, k.program, k.record)
 	}
 }

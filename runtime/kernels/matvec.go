@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/vkllm/vkllm/models/quant"
 	"github.com/vkllm/vkllm/runtime/vk"
@@ -11,39 +12,83 @@ import (
 // batches are spread over the dispatch's z dimension.
 const MaxBatch = 8
 
-// matvecRows is how many weight rows one workgroup computes (NROWS).
+// matvecRows is how many weight rows one workgroup of the cooperative
+// layout computes (NROWS).
 const matvecRows = 2
 
-// MatVec multiplies a weight matrix in a GGUF row layout (F32, F16 or
-// Q8_0) by a batch of F32 vectors: y[b] = W · x[b] (matvec.comp).
-type MatVec struct {
-	*program
-	typ quant.Type
+// MatMulMin is the smallest batch that Record hands to the tiled matmul
+// kernel; smaller batches use the matvec kernel, which streams the weights
+// once per MaxBatch vectors. The crossover was measured on lavapipe with
+// BenchmarkMatMulCrossover.
+const MatMulMin = 9
+
+// WeightTypes lists the weight formats the GPU kernels read.
+var WeightTypes = []quant.Type{
+	quant.F32, quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0, quant.Q4_1,
+	quant.Q4_K, quant.Q5_K, quant.Q6_K,
 }
 
 // matvecKernels maps weight types to kernel names.
-var matvecKernels = map[quant.Type]string{
-	quant.F32:  "matvec_f32",
-	quant.F16:  "matvec_f16",
-	quant.Q8_0: "matvec_q8_0",
+var matvecKernels = map[quant.Type]string{}
+
+// matmulKernels maps weight types to the tiled kernels' names.
+var matmulKernels = map[quant.Type]string{}
+
+// Weight kernels register their specs with the table in spec.go: one
+// matvec and one matmul kernel per format. Matvec variants are listed for
+// GPUs (subgroup reductions first, the portable cooperative layout before
+// the portable one-row-per-invocation layout, which NewMatVec prefers on
+// CPU drivers).
+func init() {
+	for _, t := range WeightTypes {
+		name := strings.ToLower(t.String())
+		mv, mm := "matvec_"+name, "matmul_"+name
+		matvecKernels[t], matmulKernels[t] = mv, mm
+		var vs []string
+		switch t {
+		case quant.F16, quant.BF16:
+			vs = append(vs, mv+"_sg_s16")
+		case quant.Q8_0:
+			vs = append(vs, mv+"_sg_s8")
+		}
+		vs = append(vs, mv+"_sg", mv, mv+"_rows")
+		specs = append(specs,
+			spec{name: mv, variants: vs, bindings: 3, push: 20, wg: 32},
+			spec{name: mm, variants: []string{mm}, bindings: 3, push: 20, wg: 64})
+	}
+}
+
+// MatVec multiplies a weight matrix in a GGUF row layout (any of
+// WeightTypes) by a batch of F32 vectors: y[b] = W · x[b] (matvec.comp),
+// switching to the tiled matmul.comp for batches of MatMulMin or more.
+type MatVec struct {
+	*program
+	typ  quant.Type
+	rows bool    // one row per invocation (the _rows variant)
+	mm   *matMul // built on first use
 }
 
 // NewMatVec builds the product for weights of type t; variant "" picks the
-// best for dev.
+// best for dev: the one-row-per-invocation layout on CPU devices (no
+// reduction, uniform x loads: measured fastest on lavapipe), otherwise the
+// first variant the device's features allow.
 func NewMatVec(dev *vk.Device, t quant.Type, variant string) (*MatVec, error) {
 	name, ok := matvecKernels[t]
 	if !ok {
 		return nil, fmt.Errorf("kernels: matvec with %v weights: %w", t, vk.ErrUnsupported)
 	}
+	if variant == "" && dev.Physical().Type == vk.TypeCPU {
+		variant = name + "_rows"
+	}
 	p, err := newProgram(dev, name, variant, matvecRows, 1)
 	if err != nil {
 		return nil, err
 	}
-	return &MatVec{p, t}, nil
+	return &MatVec{program: p, typ: t, rows: strings.HasSuffix(p.variant.Name, "_rows")}, nil
 }
 
 // WeightBytes returns the buffer size the weights need: the matrix rounded
-// up to 4 bytes, since the portable Q8_0 path reads whole words.
+// up to 4 bytes, since the portable paths read whole words.
 func WeightBytes(t quant.Type, rows, cols int) (uint64, error) {
 	rb, err := t.RowBytes(cols)
 	if err != nil {
@@ -52,15 +97,17 @@ func WeightBytes(t quant.Type, rows, cols int) (uint64, error) {
 	return (uint64(rows)*uint64(rb) + 3) &^ 3, nil
 }
 
-// Bind makes the descriptor set for weights w, inputs x and outputs y.
+// ColAlign returns the multiple of which a row's length must be for weights
+// of type t: the format's block, at least 4 values.
+func ColAlign(t quant.Type) uint32 { return uint32(max(4, t.BlockSize())) }
+
+// Bind makes the descriptor set for weights w, inputs x and outputs y. It
+// serves both the matvec and the matmul pipelines (identical layouts).
 func (k *MatVec) Bind(w, x, y vk.Binding) (*vk.DescriptorSet, error) { return k.bind(w, x, y) }
 
-// check validates the shape rules the shader relies on.
+// check validates the shape rules the shaders rely on.
 func (k *MatVec) check(p MatVecPush) error {
-	colAlign := uint32(4)
-	if k.typ == quant.Q8_0 {
-		colAlign = 32
-	}
+	colAlign := ColAlign(k.typ)
 	switch {
 	case p.Rows == 0 || p.Cols == 0 || p.N == 0:
 		return fmt.Errorf("kernels: matvec %dx%d with %d vectors: empty", p.Rows, p.Cols, p.N)
@@ -72,27 +119,83 @@ func (k *MatVec) check(p MatVecPush) error {
 	return nil
 }
 
-// Record computes p.N products. The first use of a batch size below
-// MaxBatch builds its pipeline, so an error can come from that build.
+// Record computes p.N products: with the tiled matmul kernel when p.N is
+// at least MatMulMin and the columns fill whole tile steps, else with the
+// matvec kernel. The first use of a batch size builds its pipeline, so an
+// error can come from that build.
 func (k *MatVec) Record(c *vk.Commands, set *vk.DescriptorSet, p MatVecPush) error {
 	if err := k.check(p); err != nil {
 		return err
 	}
+	if p.N >= MatMulMin && p.Cols%matmulStep(k.typ) == 0 {
+		mm, err := k.matmul()
+		if err != nil {
+			return err
+		}
+		return mm.record(c, set, p)
+	}
+	return k.recordMatVec(c, set, p)
+}
+
+func (k *MatVec) recordMatVec(c *vk.Commands, set *vk.DescriptorSet, p MatVecPush) error {
 	pl, err := k.pipeline(matvecRows, min(p.N, MaxBatch))
 	if err != nil {
 		return err
 	}
-	x, y := grid(ceilDiv(p.Rows, matvecRows), k.dev.Limits().MaxComputeWorkGroupCount[0])
+	per := uint32(matvecRows)
+	if k.rows {
+		per = k.spec.wg
+	}
+	x, y := grid(ceilDiv(p.Rows, per), k.dev.Limits().MaxComputeWorkGroupCount[0])
 	c.Dispatch(pl, set, vk.PushBytes(&p), x, y, ceilDiv(p.N, MaxBatch))
 	return nil
 }
 
-// Prepare builds the pipelines for batch sizes 1..n ahead of recording.
+// Prepare builds the pipelines for batch sizes 1..n ahead of recording
+// (the matmul pipeline too when n reaches MatMulMin).
 func (k *MatVec) Prepare(n int) error {
 	for b := 1; b <= min(n, MaxBatch); b++ {
 		if _, err := k.pipeline(matvecRows, uint32(b)); err != nil {
 			return err
 		}
 	}
+	if n >= MatMulMin {
+		_, err := k.matmul()
+		return err
+	}
 	return nil
+}
+
+// matmul returns the tiled kernel, building it on first use.
+func (k *MatVec) matmul() (*matMul, error) {
+	k.mu.Lock()
+	mm := k.mm
+	k.mu.Unlock()
+	if mm != nil {
+		return mm, nil
+	}
+	mm, err := newMatMul(k.dev, k.typ, "")
+	if err != nil {
+		return nil, err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.mm != nil { // built concurrently
+		mm.Close()
+		return k.mm, nil
+	}
+	k.mm = mm
+	return mm, nil
+}
+
+// Close destroys the pipelines of both kernels. Idempotent.
+func (k *MatVec) Close() {
+	k.mu.Lock()
+	mm := k.mm
+	k.mm = nil
+	k.mu.Unlock()
+	if mm != nil {
+		mm.Close()
+	}
+	k.program.Close()
 }

@@ -1,0 +1,96 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vkllm/vkllm/models/quant"
+	"github.com/vkllm/vkllm/runtime/vk"
+	"github.com/vkllm/vkllm/runtime/vk/vktest"
+)
+
+// weightCases returns the selftest rows of the matvec and matmul kernels.
+func weightCases() []Case {
+	var cs []Case
+	for _, c := range Cases() {
+		if strings.HasPrefix(c.Kernel, "matvec_") || strings.HasPrefix(c.Kernel, "matmul_") {
+			cs = append(cs, c)
+		}
+	}
+	return cs
+}
+
+// TestWeightKernels runs every weight format's matvec variants and matmul
+// against cpu.MatMul, with the device's features and with none.
+func TestWeightKernels(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts vk.DeviceOptions
+	}{
+		{"features", vk.DeviceOptions{}},
+		{"portable", vk.DeviceOptions{Portable: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dev := vktest.DeviceWith(t, tc.opts)
+			res, err := Run(dev, weightCases(), testing.Short())
+			require.NoError(t, err)
+			seen := map[string]bool{}
+			for _, r := range res {
+				seen[r.Kernel] = true
+				t.Run(fmt.Sprintf("%s/%s/%s", r.Kernel, r.Variant, r.Shape), func(t *testing.T) {
+					assert.Empty(t, r.Err)
+					assert.True(t, r.Pass, "NMSE %.3g over bound %.0e", r.NMSE, r.Bound)
+				})
+			}
+			for _, wt := range WeightTypes {
+				assert.True(t, seen[matvecKernels[wt]], "no matvec case for %v", wt)
+				assert.True(t, seen[matmulKernels[wt]], "no matmul case for %v", wt)
+			}
+		})
+	}
+}
+
+// TestMatVecRecordPicksMatMul checks that Record, the engine's entry point,
+// gives the same products below and above MatMulMin, through both kernels.
+func TestMatVecRecordPicksMatMul(t *testing.T) {
+	dev := vktest.Device(t)
+	e, err := newEnv(dev)
+	require.NoError(t, err)
+	defer e.destroy()
+	for _, n := range []int{MatMulMin - 1, MatMulMin, 40} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			defer e.close()
+			k, err := NewMatVec(dev, quant.Q4_K, "")
+			require.NoError(t, err)
+			e.own(k)
+			s := matvecShape{rows: 45, cols: 512, n: n}
+			out, err := productCase(e, rand.New(rand.NewPCG(3, 4)), quant.Q4_K, s, k.program, k.Record)
+			require.NoError(t, err)
+			assert.Less(t, NMSE(out.got, out.want), boundMatVec)
+			k.mu.Lock()
+			defer k.mu.Unlock()
+			assert.Equal(t, n >= MatMulMin, k.mm != nil, "matmul built")
+		})
+	}
+}
+
+// TestMatVecShapeErrors checks the shape rules Record enforces.
+func TestMatVecShapeErrors(t *testing.T) {
+	dev := vktest.Device(t)
+	k, err := NewMatVec(dev, quant.Q6_K, "")
+	require.NoError(t, err)
+	defer k.Close()
+	for _, p := range []MatVecPush{
+		{Rows: 0, Cols: 256, XStride: 256, YStride: 1, N: 1},
+		{Rows: 4, Cols: 128, XStride: 128, YStride: 4, N: 1},
+		{Rows: 4, Cols: 256, XStride: 250, YStride: 4, N: 1},
+		{Rows: 4, Cols: 256, XStride: 256, YStride: 3, N: 2},
+	} {
+		assert.Error(t, k.check(p), "%+v", p)
+	}
+}

@@ -1,0 +1,21 @@
+// dequant_kscale.glsl: the packed 6-bit sub-block scales and mins of Q4_K
+// and Q5_K. Include-only; the includer fills kscale[0..3) with the 12
+// scale bytes of the block (three words).
+//
+// Sub-blocks 0-3 keep their scale in the low six bits of bytes 0-3 and
+// their min in bytes 4-7; sub-blocks 4-7 take four low bits from bytes
+// 8-11 and the top two from the spare high bits of bytes 0-7.
+uint kscale[3];
+
+uint kbyte(uint b) {
+	return (kscale[b >> 2] >> ((b & 3u) * 8u)) & 255u;
+}
+
+// kscale_min returns sub-block j's scale (x) and min (y).
+uvec2 kscale_min(uint j) {
+	if (j < 4u) {
+		return uvec2(kbyte(j) & 63u, kbyte(j + 4u) & 63u);
+	}
+	return uvec2((kbyte(j + 4u) & 15u) | ((kbyte(j - 4u) >> 6) << 4),
+	             (kbyte(j + 4u) >> 4) | ((kbyte(j) >> 6) << 4));
+}
