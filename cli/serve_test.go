@@ -22,6 +22,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/vkllm/vkllm/internal/testenv"
+	"github.com/vkllm/vkllm/models/tokenizer"
+	"github.com/vkllm/vkllm/runtime/cpu"
+	"github.com/vkllm/vkllm/server"
 )
 
 // syncBuffer is an io.Writer safe to read while the command writes.
@@ -257,4 +260,36 @@ func TestServeShutdownTimeout(t *testing.T) {
 	assert.Contains(t, s.log.String(), "shutdown timeout: cancelling 1 requests")
 	assert.Contains(t, body, `"type":"service_unavailable"`)
 	assert.True(t, strings.HasSuffix(body, "data: [DONE]\n\n"), body)
+}
+
+// TestServeChatTemplateFlag: --chat-template replaces the fallback; the
+// prompt the server counts is the one that template renders.
+func TestServeChatTemplateFlag(t *testing.T) {
+	model := testenv.Model(t, "stories260K-f32.gguf")
+	tplFile := testenv.Shared(t, "templates/microsoft-Phi-3.5-mini-instruct.jinja")
+	src, err := os.ReadFile(tplFile)
+	require.NoError(t, err)
+	l, err := cpu.Open(model)
+	require.NoError(t, err)
+	defer l.Close()
+	tok, err := tokenizer.FromGGUF(l.File)
+	require.NoError(t, err)
+	tpl, err := server.NewChatTemplate(string(src), tok.TokenText(tok.BOS()), tok.TokenText(tok.EOS()))
+	require.NoError(t, err)
+	text, err := tpl.Render([]server.Message{{Role: "user", Content: "Hi there"}}, true)
+	require.NoError(t, err)
+	require.Contains(t, text, "<|user|>\nHi there<|end|>\n<|assistant|>\n")
+
+	s := startServe(t, "-m", model, "--device", "cpu", "--chat-template", tplFile)
+	resp, err := http.Post(s.url+"/v1/chat/completions", "application/json",
+		strings.NewReader(`{"messages":[{"role":"user","content":"Hi there"}],"max_tokens":2}`))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var c struct {
+		Usage struct {
+			PromptTokens int `json:"prompt_tokens"`
+		}
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&c))
+	assert.Equal(t, len(tok.EncodeWithSpecial(text, true)), c.Usage.PromptTokens)
 }
