@@ -45,6 +45,10 @@ type External struct {
 // External.Instance.
 func (in *Instance) Handle() uintptr { return uintptr(C.vkllm_handle_of(unsafe.Pointer(in.inst))) }
 
+// HandlePtr returns the VkInstance as a pointer, for libraries that take
+// it as one (glfw's Window.CreateWindowSurface wants a pointer value).
+func (in *Instance) HandlePtr() unsafe.Pointer { return unsafe.Pointer(in.inst) }
+
 // Handle returns the raw VkPhysicalDevice.
 func (pd *PhysicalDevice) Handle() uintptr {
 	return uintptr(C.vkllm_handle_of(unsafe.Pointer(pd.handle)))
