@@ -116,6 +116,9 @@ var Variants = []Variant{
 	portable("attn_decode_int8", "attn_decode.comp", "KV_INT8"),
 	fast("attn_decode_int8_sg", "attn_decode.comp", SubgroupArithmetic, "KV_INT8"),
 	portable("attn_reduce", "attn_reduce.comp"),
+	portable("attn_prefill_f32", "attn_prefill.comp", "KV_F32"),
+	portable("attn_prefill_f16", "attn_prefill.comp", "KV_F16"),
+	portable("attn_prefill_int8", "attn_prefill.comp", "KV_INT8"),
 }
 
 // portable declares a variant (Vulkan 1.1 core only).

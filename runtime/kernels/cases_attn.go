@@ -23,8 +23,24 @@ var kvTypes = []cache.KVType{cache.KVF32, cache.KVF16, cache.KVInt8}
 type attnShape struct {
 	heads, kvHeads, headDim, block int
 	ctxs                           []int
+	chunks                         []int // prefill: rows per sequence (its last positions); nil: one row each
 	split                          bool
 	large                          bool
+}
+
+// rows returns each query row's sequence and position: sequence i's rows
+// are its last chunks[i] positions.
+func (s attnShape) rows() (seqs, pos []int) {
+	for i, n := range s.ctxs {
+		c := 1
+		if s.chunks != nil {
+			c = s.chunks[i]
+		}
+		for p := n - c; p < n; p++ {
+			seqs, pos = append(seqs, i), append(pos, p)
+		}
+	}
+	return seqs, pos
 }
 
 func (s attnShape) layout(t cache.KVType) cache.Layout {
@@ -37,6 +53,9 @@ func (s attnShape) String() string {
 		ctx[i] = fmt.Sprint(c)
 	}
 	str := fmt.Sprintf("%dq/%dkv·%d B%d ctx%s", s.heads, s.kvHeads, s.headDim, s.block, strings.Join(ctx, ","))
+	if s.chunks != nil {
+		str += fmt.Sprintf(" chunks%v", s.chunks)
+	}
 	if s.split {
 		str += " split"
 	}
@@ -69,6 +88,10 @@ func attnCases() []Case {
 		for _, s := range decodeShapes {
 			cs = append(cs, Case{Kernel: attnKernel("attn_decode", t), Shape: s.String(), Bound: boundAttn,
 				Large: s.large, run: decodeCase(t, s, false)})
+		}
+		for _, s := range prefillShapes {
+			cs = append(cs, Case{Kernel: attnKernel("attn_prefill", t), Shape: s.String(), Bound: boundAttn,
+				Large: s.large, run: prefillCase(t, s)})
 		}
 	}
 	s := decodeShapes[1]
@@ -129,22 +152,23 @@ func randBytes(rng *rand.Rand, n int) []byte {
 	return b
 }
 
-// attnReference computes cpu.PagedAttention for every row (row i attends
-// sequence i's whole context).
+// attnReference computes cpu.PagedAttention for every row of s.
 func attnReference(kv pagedKV, s attnShape, q []float32) []float32 {
 	width := s.heads * s.headDim
-	want := make([]float32, len(s.ctxs)*width)
-	for i, n := range s.ctxs {
-		cpu.PagedAttention(want[i*width:(i+1)*width], q[i*width:(i+1)*width], kv.cpu(), kv.tables[i], n-1,
+	seqs, pos := s.rows()
+	want := make([]float32, len(pos)*width)
+	for i := range pos {
+		cpu.PagedAttention(want[i*width:(i+1)*width], q[i*width:(i+1)*width], kv.cpu(), kv.tables[seqs[i]], pos[i],
 			1/math.Sqrt(float64(s.headDim)))
 	}
 	return want
 }
 
-func attnRows(kv pagedKV, ctxs []int) []AttnRow {
-	rows := make([]AttnRow, len(ctxs))
-	for i, n := range ctxs {
-		rows[i] = AttnRow{Pos: n - 1, Table: kv.tables[i]}
+func attnRows(kv pagedKV, s attnShape) []AttnRow {
+	seqs, pos := s.rows()
+	rows := make([]AttnRow, len(pos))
+	for i := range pos {
+		rows[i] = AttnRow{Pos: pos[i], Table: kv.tables[seqs[i]]}
 	}
 	return rows
 }
@@ -168,7 +192,7 @@ func decodeCase(t cache.KVType, s attnShape, forReduce bool) caseFunc {
 		q := randFloats(rng, rows*width, 1)
 		want := attnReference(kv, s, q)
 		out := e.zeros(rows * width)
-		qb, kb, vb, mb := e.floats(q), e.buffer(kv.k), e.buffer(kv.v), e.buffer(i32Bytes(AttnMeta(attnRows(kv, s.ctxs))))
+		qb, kb, vb, mb := e.floats(q), e.buffer(kv.k), e.buffer(kv.v), e.buffer(i32Bytes(AttnMeta(attnRows(kv, s))))
 		p := DecodePush{Rows: uint32(rows), QStride: uint32(width), OStride: uint32(width), Splits: 1,
 			Scale: float32(1 / math.Sqrt(float64(s.headDim)))}
 		if !s.split {
@@ -282,4 +306,42 @@ func bytesAsFloats(b []byte) []float32 {
 		f[i] = float32(x) + 1 // +1: a zero byte still weighs in the denominator
 	}
 	return f
+}
+
+// prefillShapes: a chunk after earlier context beside a whole prompt, the
+// head dims and GQA/MQA/MHA shapes of decodeShapes, rows of different
+// sequences mixed one per sequence, and long prompts.
+var prefillShapes = []attnShape{
+	{heads: 8, kvHeads: 4, headDim: 64, block: 16, ctxs: []int{40, 17}, chunks: []int{24, 17}},
+	{heads: 8, kvHeads: 4, headDim: 8, block: 32, ctxs: []int{255, 33}, chunks: []int{255, 5}},
+	{heads: 8, kvHeads: 1, headDim: 64, block: 16, ctxs: []int{100}, chunks: []int{100}},
+	{heads: 8, kvHeads: 8, headDim: 128, block: 32, ctxs: []int{70}, chunks: []int{70}},
+	{heads: 32, kvHeads: 8, headDim: 128, block: 16, ctxs: []int{300, 20, 1}, chunks: []int{45, 20, 1}},
+	{heads: 8, kvHeads: 4, headDim: 64, block: 16, ctxs: []int{15, 16, 17, 1}, chunks: []int{1, 1, 1, 1}},
+	{heads: 32, kvHeads: 8, headDim: 128, block: 16, ctxs: []int{1000}, chunks: []int{1000}, large: true},
+	{heads: 8, kvHeads: 4, headDim: 64, block: 32, ctxs: []int{4096}, chunks: []int{128}, large: true},
+}
+
+// prefillCase runs prefill on random paged K/V for the rows of s.
+func prefillCase(t cache.KVType, s attnShape) caseFunc {
+	return func(e *env, variant string, rng *rand.Rand) (outcome, error) {
+		sh := AttnShape{Layout: s.layout(t), Heads: s.heads}
+		k, err := NewPrefill(e.dev, sh, variant)
+		if err != nil {
+			return outcome{}, err
+		}
+		e.own(k)
+		kv := newPagedKV(rng, sh.Layout, s.ctxs)
+		_, pos := s.rows()
+		rows, width := len(pos), s.heads*s.headDim
+		q := randFloats(rng, rows*width, 1)
+		want := attnReference(kv, s, q)
+		out := e.zeros(rows * width)
+		set := e.set(k.program, e.floats(q), e.buffer(kv.k), e.buffer(kv.v),
+			e.buffer(i32Bytes(AttnMeta(attnRows(kv, s)))), out)
+		p := PrefillPush{Rows: uint32(rows), QStride: uint32(width), OStride: uint32(width),
+			Scale: float32(1 / math.Sqrt(float64(s.headDim)))}
+		got := e.exec(out, rows*width, func(c *vk.Commands) error { return k.Record(c, set, p) })
+		return outcome{got, want}, e.err
+	}
 }

@@ -70,3 +70,11 @@ type ReducePush struct {
 	OStride uint32 // floats between consecutive output rows
 	Splits  uint32 // the Splits the partials were written with
 }
+
+// PrefillPush is attn_prefill.comp's block.
+type PrefillPush struct {
+	Rows    uint32  // query rows (entries of the meta header)
+	QStride uint32  // floats between consecutive query rows
+	OStride uint32  // floats between consecutive output rows
+	Scale   float32 // score multiplier, usually 1/√HeadDim
+}

@@ -24,6 +24,7 @@ func TestPushSizes(t *testing.T) {
 		{"kvstore", unsafe.Sizeof(KVStorePush{}), 16},
 		{"decode", unsafe.Sizeof(DecodePush{}), 20},
 		{"reduce", unsafe.Sizeof(ReducePush{}), 12},
+		{"prefill", unsafe.Sizeof(PrefillPush{}), 16},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
