@@ -143,8 +143,8 @@ func TestDrainAndLoading(t *testing.T) {
 	}
 }
 
-// TestStreamErrorAfterStart: a generation that ends with an error after
-// the stream began reports it as an error event, then [DONE].
+// TestStreamCancelledByShutdown: a stream whose generation the runner
+// cancels after it began ends with an OpenAI error event (503 type).
 func TestStreamCancelledByShutdown(t *testing.T) {
 	f := newSlowFixture(t, 20*time.Millisecond)
 	done := make(chan []completion)
