@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,6 +17,7 @@ import (
 	"github.com/vkllm/vkllm/models/quant"
 	"github.com/vkllm/vkllm/models/synth"
 	"github.com/vkllm/vkllm/runtime/cpu"
+	"github.com/vkllm/vkllm/runtime/kernels"
 	"github.com/vkllm/vkllm/runtime/vk"
 	"github.com/vkllm/vkllm/runtime/vk/vktest"
 )
@@ -170,17 +172,41 @@ func TestSynthMatchesCPU(t *testing.T) {
 	}
 }
 
+// TestUnsupportedWeights: a matrix of a type without a GPU kernel fails
+// with ErrUnsupported naming the tensor, and a failed New frees what it
+// allocated.
 func TestUnsupportedWeights(t *testing.T) {
 	dev := vktest.Device(t)
-	l := openModel(t, synth.TempModel(t, synth.Config{Layers: 1, Dim: 64, FFN: 96, Heads: 4, Vocab: 300,
-		Context: 32, Type: quant.Q4_0, Seed: 1}))
-	before := dev.Stats()
-	_, err := New(dev, l.Model, Options{KVType: cache.KVF32, KV: device.Options{Blocks: 4}})
+	typ, ok := unsupportedType()
+	if !ok {
+		t.Skip("every known weight type has a GPU kernel")
+	}
+	l := openModel(t, testenv.Model(t, "stories260K-f32.gguf"))
+	e := newEngine(t, dev, l.Model, cache.KVF32, 4)
+	bs := typ.BlockSize()
+	tn := &llama.Tensor{Name: "blk.0.attn_q.weight", Type: typ, Rows: 2, Cols: bs}
+	_, err := e.upload(tn)
 	require.Error(t, err)
 	assert.ErrorIs(t, err, vk.ErrUnsupported)
-	assert.Regexp(t, `tensor \S+\.weight \(Q4_0\)`, err.Error())
+	assert.Contains(t, err.Error(), "blk.0.attn_q.weight")
+
+	before := dev.Stats()
+	l.Model.Weights.Layers[0].Q.Type = typ // New must fail and clean up
+	defer func() { l.Model.Weights.Layers[0].Q.Type = quant.F32 }()
+	_, err = New(dev, l.Model, Options{KVType: cache.KVF32, KV: device.Options{Blocks: 4}})
+	assert.ErrorIs(t, err, vk.ErrUnsupported)
 	assert.Equal(t, before.BytesInUse, dev.Stats().BytesInUse, "a failed New frees what it allocated")
 	assert.Equal(t, before.LiveObjects, dev.Stats().LiveObjects)
+}
+
+// unsupportedType returns a known block type the GPU kernels cannot read.
+func unsupportedType() (quant.Type, bool) {
+	for t := quant.Type(0); t < 64; t++ {
+		if t.Known() && t.BlockSize() > 0 && !slices.Contains(kernels.WeightTypes, t) {
+			return t, true
+		}
+	}
+	return 0, false
 }
 
 // TestCloseFreesEverything checks the allocator is back to its state
