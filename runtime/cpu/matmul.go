@@ -48,20 +48,50 @@ func matF32(dst []float32, x Act, w []float32, rows, lo, hi int) {
 	}
 }
 
-// matF16 widens each F16 weight row once through the table, then reuses it
-// for every input row.
+// matF16 handles weight rows [lo, hi) of an F16 matrix. Decode converts
+// in the dot product; with several input rows each weight row is widened
+// once into buf and reused for every input row.
 func matF16(dst []float32, x Act, m Matrix, buf []float32, lo, hi int) {
-	tab := halfTable()
 	rb := m.RowBytes()
 	for r := lo; r < hi; r++ {
 		src := m.Data[r*rb : (r+1)*rb]
-		for j := range buf {
-			buf[j] = tab[uint16(src[2*j])|uint16(src[2*j+1])<<8]
+		if x.Rows < 4 {
+			for i := 0; i < x.Rows; i++ {
+				dst[i*m.Rows+r] = kernels.dotF16(src, x.Row(i))
+			}
+			continue
 		}
+		kernels.widenF16(buf, src)
 		for i := 0; i < x.Rows; i++ {
 			dst[i*m.Rows+r] = dotF32(buf, x.Row(i))
 		}
 	}
+}
+
+// widenF16Scalar widens binary16 values through the table: one load per
+// value instead of a call.
+func widenF16Scalar(dst []float32, src []byte) {
+	tab := (*[1 << 16]float32)(halfTable())
+	src = src[:2*len(dst)]
+	for j := range dst {
+		dst[j] = tab[uint16(src[2*j])|uint16(src[2*j+1])<<8]
+	}
+}
+
+// dotF16Scalar is the dot product of binary16 values w with x.
+func dotF16Scalar(w []byte, x []float32) float32 {
+	tab := (*[1 << 16]float32)(halfTable())
+	w = w[:2*len(x)]
+	var s0, s1 float32
+	j := 0
+	for ; j+2 <= len(x); j += 2 {
+		s0 += tab[uint16(w[2*j])|uint16(w[2*j+1])<<8] * x[j]
+		s1 += tab[uint16(w[2*j+2])|uint16(w[2*j+3])<<8] * x[j+1]
+	}
+	if j < len(x) {
+		s0 += tab[uint16(w[2*j])|uint16(w[2*j+1])<<8] * x[j]
+	}
+	return s0 + s1
 }
 
 // matAny dequantizes each weight row of any supported type once.

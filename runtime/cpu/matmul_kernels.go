@@ -13,6 +13,9 @@ type kernelSet struct {
 	dotF32   func(a, b []float32) float32
 	dotF32x4 func(out []float32, w0, w1, w2, w3, x []float32)
 	axpyF32  func(y []float32, a float32, x []float32) // y += a·x
+	// F16 weight rows: dot with float32 x, and widening to float32.
+	dotF16   func(w []byte, x []float32) float32
+	widenF16 func(dst []float32, src []byte)
 	// expSum replaces x[i] by e^(x[i]−m) and returns the sum (softmax).
 	expSum func(x []float32, m float32) float32
 	swiglu func(dst, gate, up []float32) // dst = silu(gate)·up
@@ -34,6 +37,8 @@ var scalarKernels = kernelSet{
 	dotF32:    dotF32Scalar,
 	dotF32x4:  dotF32x4Scalar,
 	axpyF32:   axpyF32Scalar,
+	dotF16:    dotF16Scalar,
+	widenF16:  widenF16Scalar,
 	expSum:    expSumScalar,
 	swiglu:    swigluScalar,
 	quantQ8:   quantQ8Scalar,

@@ -301,3 +301,36 @@ func TestQuantQ8Kernels(t *testing.T) {
 		assert.Equal(t, wantD, d, k.name)
 	}
 }
+
+// TestF16Kernels widens every binary16 bit pattern (subnormals, ±0, ±Inf,
+// NaNs) with each set against quant.F16ToF32, and checks the F16 dot
+// product on odd lengths.
+func TestF16Kernels(t *testing.T) {
+	src := make([]byte, 2<<16)
+	for i := range 1 << 16 {
+		binary.LittleEndian.PutUint16(src[2*i:], uint16(i))
+	}
+	r := rand.New(rand.NewPCG(16, 17))
+	for _, k := range kernelSets() {
+		got := make([]float32, 1<<16)
+		k.widenF16(got, src)
+		for i, v := range got {
+			want := quant.F16ToF32(uint16(i))
+			if math.IsNaN(float64(want)) {
+				assert.True(t, math.IsNaN(float64(v)), "%s %#04x", k.name, i)
+				continue
+			}
+			if math.Float32bits(v) != math.Float32bits(want) {
+				assert.Equal(t, want, v, "%s %#04x", k.name, i) // reports once per bad pattern
+			}
+		}
+		for _, n := range []int{0, 1, 7, 8, 15, 17, 33, 768} {
+			x, w := randVec(r, n), randVec(r, n)
+			wb, err := quant.Quantize(quant.F16, w)
+			require.NoError(t, err)
+			wf := make([]float32, n)
+			require.NoError(t, quant.Dequantize(quant.F16, wb, wf))
+			assert.InDelta(t, Dot(wf, x), k.dotF16(wb, x), f32Tol(n)*absDot(wf, x)+1e-30, "%s n=%d", k.name, n)
+		}
+	}
+}

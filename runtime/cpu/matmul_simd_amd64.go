@@ -16,6 +16,8 @@ func simdKernels() (kernelSet, bool) {
 		dotF32:    dotF32AVX2,
 		dotF32x4:  dotF32x4AVX2,
 		axpyF32:   axpyF32AVX2,
+		dotF16:    dotF16AVX2,
+		widenF16:  widenF16AVX2,
 		expSum:    expSumAVX2,
 		swiglu:    swigluAVX2,
 		quantQ8:   quantQ8AVX2,
