@@ -206,10 +206,11 @@ func TestParallelCoversOnce(t *testing.T) {
 	}
 }
 
-// FuzzDotKernels holds every kernel set to the scalar kernels on inputs
-// built from the fuzz bytes: Q8_0 and Q4_0 rows (including a tail row past
-// the packed groups) against a Q8 activation, and F32 vectors of odd
-// lengths.
+// FuzzDotKernels holds every kernel set to the scalar kernels (or float64
+// sums) on random inputs drawn from the fuzzed seed and sizes: Q8_0 and
+// Q4_0 rows (including tail rows past the packed groups) against a Q8
+// activation, F32 and F16 vectors of odd lengths, and the activation
+// quantizer's exact bits.
 func FuzzDotKernels(f *testing.F) {
 	f.Add(uint64(1), uint8(1), uint8(0))
 	f.Add(uint64(2), uint8(24), uint8(1))
@@ -222,8 +223,19 @@ func FuzzDotKernels(f *testing.F) {
 		}
 		n := int(blocks) * 7
 		x, w := randVec(r, n), randVec(r, n)
+		wb, err := quant.Quantize(quant.F16, w)
+		require.NoError(t, err)
+		require.NoError(t, quant.Dequantize(quant.F16, wb, w))
+		wantQ, wantD := make([]int8, n/32*32), make([]float32, n/32)
+		quantQ8Scalar(x, wantQ, wantD)
 		for _, k := range kernelSets() {
-			assert.InDelta(t, Dot(w, x), k.dotF32(w, x), f32Tol(n)*absDot(w, x)+1e-30, "%s n=%d", k.name, n)
+			tol := f32Tol(n)*absDot(w, x) + 1e-30
+			assert.InDelta(t, Dot(w, x), k.dotF32(w, x), tol, "%s n=%d", k.name, n)
+			assert.InDelta(t, Dot(w, x), k.dotF16(wb, x), tol, "%s F16 n=%d", k.name, n)
+			q, d := make([]int8, len(wantQ)), make([]float32, len(wantD))
+			k.quantQ8(x, q, d)
+			assert.Equal(t, wantQ, q, "%s quantQ8", k.name)
+			assert.Equal(t, wantD, d, "%s quantQ8", k.name)
 		}
 	})
 }
