@@ -4,7 +4,9 @@
 # machines), the shader compiler and validator, and the Khronos validation
 # layer. Does nothing when they are all present.
 set -euo pipefail
-pkgs=(mesa-vulkan-drivers libvulkan-dev glslc spirv-tools vulkan-tools vulkan-validationlayers)
+pkgs=(mesa-vulkan-drivers libvulkan-dev glslc spirv-tools vulkan-tools vulkan-validationlayers
+  # examples/desktop: GLFW's X11 build dependencies, and Xvfb for its screenshot test
+  libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev libgl-dev xvfb xauth)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
