@@ -14,8 +14,9 @@ import (
 type Options struct {
 	// Device chooses where the model runs: "cpu" (the pure-Go path),
 	// "vulkan" (the default Vulkan device, VKLLM_DEVICE honoured), or a
-	// Vulkan device spec: an index, a type ("discrete", "integrated",
-	// "cpu" is not a type here: use "llvmpipe") or a name substring.
+	// Vulkan device spec: an index, a type ("discrete", "integrated") or a
+	// name substring ("llvmpipe" for lavapipe; "cpu" always means the Go
+	// path here).
 	// "" means "cpu", or "vulkan" when External is set.
 	Device string
 	// External runs vkllm on the application's own Vulkan device (raw
