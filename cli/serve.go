@@ -198,31 +198,22 @@ func (b *backend) setup(c *cli.Context, l *cpu.Loaded, path string, useEngine bo
 	return nil
 }
 
-// startEngine runs the serving loop on the Vulkan engine: engine.Open picks
-// the device as vkllm run does; its engine is the runner's Stepper over a
-// block pool of the engine's KV blocks.
+// startEngine runs the serving loop on the Vulkan engine through
+// runner.NewEngine, the constructor run and bench share.
 func (b *backend) startEngine(c *cli.Context, l *cpu.Loaded, tok *tokenizer.Tokenizer, kv cache.KVType, ro runner.Options) error {
 	kvOpt, err := kvPoolOptions(c)
 	if err != nil {
 		return err
 	}
-	if kvOpt.Blocks == 0 && kvOpt.Bytes == 0 {
-		kvOpt.MaxBlocks = ro.MaxSeqs*((ro.Context+engine.DefaultBlockSize-1)/engine.DefaultBlockSize) + 1
-	}
-	er, err := engine.Open(l.Model, engine.RunnerOptions{Device: c.String("device"), Context: ro.Context,
-		Engine: engine.Options{KVType: kv, KV: kvOpt, BlockSize: engine.DefaultBlockSize}})
+	od, err := runner.NewEngine(l.Model, tok, runner.EngineOptions{Options: ro, Device: c.String("device"),
+		Engine: engine.Options{KVType: kv, KV: kvOpt}})
 	if err != nil {
 		return err
 	}
-	b.closers = append(b.closers, er.Close)
-	b.device = er.Device.Physical().Name + " (Vulkan)"
-	pool, err := cache.NewBlockPool(er.Engine.NumBlocks(), engine.DefaultBlockSize)
-	if err != nil {
-		return err
-	}
-	ro.MaxBatchTokens = min(runner.DefaultMaxBatchTokens, er.Engine.MaxRows())
-	b.r, err = runner.New(l.Model, er.Engine, pool, tok, ro)
-	return err
+	b.closers = append(b.closers, func() { od.Close() })
+	b.device = od.Vulkan.Device.Physical().Name + " (Vulkan)"
+	b.r = od.Runner
+	return nil
 }
 
 // chatTemplate reads --chat-template, else the model's template, else
