@@ -8,7 +8,8 @@
 //                    1 x float[n][x_stride] (readonly)
 //                    2 y float[n][y_stride] (writeonly)
 // Specialization:    0 WG workgroup size (power of two)
-//                    1 NROWS rows per workgroup (cooperative layout only)
+//                    1 NROWS rows per workgroup (cooperative layout) or
+//                      per invocation (ROWS)
 //                    2 BATCH input vectors per workgroup
 // Push constants:    uint rows; uint cols; uint x_stride; uint y_stride;
 //                    uint n (input vectors)        (kernels.MatVecPush)
@@ -28,7 +29,7 @@
 //   invocations as SIMD lanes): each invocation computes whole rows by
 //   itself, so there is no reduction, no shared memory and no barrier, and
 //   every x load is uniform across the workgroup (one scalar load instead
-//   of a gather). Dispatch ceil(rows/WG) workgroups per z.
+//   of a gather). Dispatch ceil(rows/(WG·NROWS)) workgroups per z.
 #extension GL_GOOGLE_include_directive : require
 
 layout(local_size_x_id = 0) in;
@@ -66,31 +67,44 @@ uint x_index(uint b0, uint b, uint c) {
 }
 
 #ifdef ROWS
-float acc[BATCH];
+float acc[NROWS * BATCH];
+vec4 wr[NROWS * DQ_V4]; // the current unit of each of the lane's rows
 
 void main() {
 	uint b0 = gl_WorkGroupID.z * BATCH;
-	uint r = global_linear();
-	uint row = min(r, p.rows - 1u); // tail lanes compute a row they do not store
-	for (uint b = 0; b < BATCH; b++) {
-		acc[b] = 0.0;
+	uint first = global_linear() * NROWS;
+	for (uint k = 0; k < NROWS * BATCH; k++) {
+		acc[k] = 0.0;
 	}
 	uint bpr = p.cols / DQ_QK;
 	for (uint j = 0; j < bpr; j++) {
-		uint blk = row * bpr + j;
-		dq_head(blk);
 		for (uint i = 0; i < DQ_UPB; i++) {
-			dq_unit(blk, i);
+			for (uint r = 0; r < NROWS; r++) {
+				// Tail lanes compute rows they do not store.
+				uint blk = min(first + r, p.rows - 1u) * bpr + j;
+				dq_head(blk);
+				dq_unit(blk, i);
+				for (uint k = 0; k < DQ_V4; k++) {
+					wr[r * DQ_V4 + k] = wv[k] * wd;
+				}
+			}
+			// Each x load (uniform, but a per-lane load inside a loop on
+			// lavapipe) serves all NROWS rows.
 			for (uint b = 0; b < BATCH; b++) {
-				acc[b] += unit_dot(x_index(b0, b, j * DQ_QK + i * DQ_N));
+				uint xi = x_index(b0, b, j * DQ_QK + i * DQ_N);
+				for (uint k = 0; k < DQ_V4; k++) {
+					vec4 xv = x4[xi + k];
+					for (uint r = 0; r < NROWS; r++) {
+						acc[b * NROWS + r] += dot(wr[r * DQ_V4 + k], xv);
+					}
+				}
 			}
 		}
 	}
-	if (r >= p.rows) {
-		return;
-	}
-	for (uint b = 0; b < BATCH && b0 + b < p.n; b++) {
-		y[(b0 + b) * p.y_stride + r] = acc[b];
+	for (uint r = 0; r < NROWS && first + r < p.rows; r++) {
+		for (uint b = 0; b < BATCH && b0 + b < p.n; b++) {
+			y[(b0 + b) * p.y_stride + first + r] = acc[b * NROWS + r];
+		}
 	}
 }
 #else

@@ -9,7 +9,7 @@ import (
 
 // matMul is the tiled product matmul.comp for one weight type: TM weight
 // rows × TN vectors per workgroup, tiles of W (decoded) and X in shared
-// memory. MatVec.Record reaches it for batches of MatMulMin or more.
+// memory. MatVec.Record reaches it for batches of MatVec.MatMulMin() or more.
 type matMul struct {
 	*program
 	typ    quant.Type

@@ -16,11 +16,37 @@ const MaxBatch = 8
 // layout computes (NROWS).
 const matvecRows = 2
 
+// laneRows returns how many weight rows one invocation of the _rows
+// variant computes (NROWS), so that each x load serves that many rows. On
+// lavapipe, 4 rows lifted F32 from about 0.6 to about 1.0 of copy's
+// bandwidth; for the block formats the decoded rows no longer fit in
+// registers (their loops stay rolled and the arrays go to per-lane
+// scratch), which made them 2-7 times slower (also with 2 rows), so they keep one.
+func laneRows(t quant.Type) uint32 {
+	if t.BlockSize() == 1 {
+		return laneRowsFloat
+	}
+	return 1
+}
+
+const laneRowsFloat = 4
+
 // MatMulMin is the smallest batch that Record hands to the tiled matmul
-// kernel; smaller batches use the matvec kernel, which streams the weights
-// once per MaxBatch vectors. The crossover was measured on lavapipe with
-// BenchmarkMatMulCrossover.
+// kernel on GPUs; smaller batches use the matvec kernel, which streams the
+// weights once per MaxBatch vectors. CPU devices use other thresholds (see
+// MatVec.MatMulMin).
 const MatMulMin = 9
+
+// Crossovers measured on lavapipe (BenchmarkMatMulCrossover, 1024×4096):
+// the _rows matvec keeps MaxBatch vectors and, for float formats, four rows
+// in registers, so it beats the shared-memory tiles (barriers are costly
+// there) for float weights at every batch measured (up to 64: about 2×
+// faster), and for block formats up to 16 vectors (Q4_K: 12 vs 16 ms per
+// vector at 16, 15 vs 10 at 32; Q8_0 wins with matmul from 9).
+const (
+	cpuMatMulMinBlock = 32
+	cpuMatMulMinFloat = 1 << 30
+)
 
 // WeightTypes lists the weight formats the GPU kernels read.
 var WeightTypes = []quant.Type{
@@ -60,7 +86,7 @@ func init() {
 
 // MatVec multiplies a weight matrix in a GGUF row layout (any of
 // WeightTypes) by a batch of F32 vectors: y[b] = W · x[b] (matvec.comp),
-// switching to the tiled matmul.comp for batches of MatMulMin or more.
+// switching to the tiled matmul.comp for batches of MatMulMin() or more.
 type MatVec struct {
 	*program
 	typ  quant.Type
@@ -80,7 +106,11 @@ func NewMatVec(dev *vk.Device, t quant.Type, variant string) (*MatVec, error) {
 	if variant == "" && dev.Physical().Type == vk.TypeCPU {
 		variant = name + "_rows"
 	}
-	p, err := newProgram(dev, name, variant, matvecRows, 1)
+	def := uint32(matvecRows)
+	if strings.HasSuffix(variant, "_rows") {
+		def = laneRows(t)
+	}
+	p, err := newProgram(dev, name, variant, def, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -120,14 +150,14 @@ func (k *MatVec) check(p MatVecPush) error {
 }
 
 // Record computes p.N products: with the tiled matmul kernel when p.N is
-// at least MatMulMin and the columns fill whole tile steps, else with the
+// at least k.MatMulMin() and the columns fill whole tile steps, else with the
 // matvec kernel. The first use of a batch size builds its pipeline, so an
 // error can come from that build.
 func (k *MatVec) Record(c *vk.Commands, set *vk.DescriptorSet, p MatVecPush) error {
 	if err := k.check(p); err != nil {
 		return err
 	}
-	if p.N >= MatMulMin && p.Cols%matmulStep(k.typ) == 0 {
+	if p.N >= k.MatMulMin() && p.Cols%matmulStep(k.typ) == 0 {
 		mm, err := k.matmul()
 		if err != nil {
 			return err
@@ -138,28 +168,48 @@ func (k *MatVec) Record(c *vk.Commands, set *vk.DescriptorSet, p MatVecPush) err
 }
 
 func (k *MatVec) recordMatVec(c *vk.Commands, set *vk.DescriptorSet, p MatVecPush) error {
-	pl, err := k.pipeline(matvecRows, min(p.N, MaxBatch))
+	pl, err := k.pipeline(k.nrows(), min(p.N, MaxBatch))
 	if err != nil {
 		return err
 	}
-	per := uint32(matvecRows)
+	per := k.nrows()
 	if k.rows {
-		per = k.spec.wg
+		per *= k.spec.wg
 	}
 	x, y := grid(ceilDiv(p.Rows, per), k.dev.Limits().MaxComputeWorkGroupCount[0])
 	c.Dispatch(pl, set, vk.PushBytes(&p), x, y, ceilDiv(p.N, MaxBatch))
 	return nil
 }
 
+// MatMulMin returns the smallest batch that Record computes with the tiled
+// matmul kernel on this device.
+func (k *MatVec) MatMulMin() uint32 {
+	switch {
+	case k.dev.Physical().Type != vk.TypeCPU:
+		return MatMulMin
+	case k.typ.BlockSize() == 1:
+		return cpuMatMulMinFloat
+	}
+	return cpuMatMulMinBlock
+}
+
+// nrows returns the NROWS specialization constant of the variant in use.
+func (k *MatVec) nrows() uint32 {
+	if k.rows {
+		return laneRows(k.typ)
+	}
+	return matvecRows
+}
+
 // Prepare builds the pipelines for batch sizes 1..n ahead of recording
 // (the matmul pipeline too when n reaches MatMulMin).
 func (k *MatVec) Prepare(n int) error {
 	for b := 1; b <= min(n, MaxBatch); b++ {
-		if _, err := k.pipeline(matvecRows, uint32(b)); err != nil {
+		if _, err := k.pipeline(k.nrows(), uint32(b)); err != nil {
 			return err
 		}
 	}
-	if n >= MatMulMin {
+	if uint32(n) >= k.MatMulMin() {
 		_, err := k.matmul()
 		return err
 	}
