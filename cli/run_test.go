@@ -62,7 +62,7 @@ func TestRunErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"vulkan device", []string{"--device", "vulkan"}, "Vulkan engine is not available yet"},
+		{"unknown device", []string{"--device", "no-such-gpu"}, "no matching device"},
 		{"prompt over context", []string{"--ctx", "32", "-p", long}, "longer than the context of 32 tokens"},
 		{"bad kv type", []string{"--kv-type", "q4"}, "q4"},
 		{"missing file", []string{"-m", model + ".missing"}, "no such file"},
