@@ -45,6 +45,9 @@ func checkPacked(pb int, g []byte, qs []int8, ds []float32) {
 // The loops below address blocks through unsafe pointers: the Go bounds
 // checks on each row's 34-byte block cost more instructions than the
 // block's arithmetic. checkQ8Rows proves every access in range up front.
+// Each block's pointer is computed from the base, never advanced past the
+// last block: a pointer one past an allocation is invalid in Go (checkptr,
+// on under -race, rejects it).
 
 // checkQ8Rows panics unless each row holds len(ds) blocks of size bytes
 // and qs len(ds) blocks of 32 values: the kernels read that much.
@@ -113,28 +116,27 @@ func dotQ8_0AVX2(w []byte, qs []int8, ds, tab []float32) float32 {
 func dotQ8_0x4AVX2(out []float32, g []byte, qs []int8, ds []float32) {
 	const pb = 16 + 4*32
 	checkPacked(pb, g, qs, ds)
-	px, p := ptr(qs), ptr(g)
+	px, pg := ptr(qs), ptr(g)
 	ones := archsimd.BroadcastInt16x16(1)
 	var acc archsimd.Float32x8
 	for blk, dx := range ds {
-		x := actBlock(px, blk)
+		x, p := actBlock(px, blk), unsafe.Add(pg, blk*pb)
 		i01 := blockInts(q8Block(unsafe.Add(p, 16)), x, ones).AddPairsGrouped(blockInts(q8Block(unsafe.Add(p, 48)), x, ones))
 		i23 := blockInts(q8Block(unsafe.Add(p, 80)), x, ones).AddPairsGrouped(blockInts(q8Block(unsafe.Add(p, 112)), x, ones))
 		acc = i01.AddPairsGrouped(i23).ConvertToFloat32().MulAdd(scales4(p, dx), acc)
-		p = unsafe.Add(p, pb)
 	}
 	acc.GetLo().Add(acc.GetHi()).Store((*[4]float32)(out[:4]))
 }
 
 func dotQ4_0AVX2(w []byte, qs []int8, ds, tab []float32) float32 {
 	checkQ8Rows(18, qs, ds, w)
-	t, px, p := (*[1 << 16]float32)(tab), ptr(qs), ptr(w)
+	t, px, pw := (*[1 << 16]float32)(tab), ptr(qs), ptr(w)
 	ones := archsimd.BroadcastInt16x16(1)
 	low, eight := archsimd.BroadcastInt8x32(15), archsimd.BroadcastInt8x32(8)
 	var s archsimd.Float32x8
 	for blk, dx := range ds {
+		p := unsafe.Add(pw, blk*18)
 		s = blockDot(q4Block(unsafe.Add(p, 2), low, eight), actBlock(px, blk), ones).MulAdd(blockScale(p, t, dx), s)
-		p = unsafe.Add(p, 18)
 	}
 	return sum8(s)
 }
@@ -143,16 +145,15 @@ func dotQ4_0AVX2(w []byte, qs []int8, ds, tab []float32) float32 {
 func dotQ4_0x4AVX2(out []float32, g []byte, qs []int8, ds []float32) {
 	const pb = 16 + 4*16
 	checkPacked(pb, g, qs, ds)
-	px, p := ptr(qs), ptr(g)
+	px, pg := ptr(qs), ptr(g)
 	ones := archsimd.BroadcastInt16x16(1)
 	low, eight := archsimd.BroadcastInt8x32(15), archsimd.BroadcastInt8x32(8)
 	var acc archsimd.Float32x8
 	for blk, dx := range ds {
-		x := actBlock(px, blk)
+		x, p := actBlock(px, blk), unsafe.Add(pg, blk*pb)
 		i01 := blockInts(q4Block(unsafe.Add(p, 16), low, eight), x, ones).AddPairsGrouped(blockInts(q4Block(unsafe.Add(p, 32), low, eight), x, ones))
 		i23 := blockInts(q4Block(unsafe.Add(p, 48), low, eight), x, ones).AddPairsGrouped(blockInts(q4Block(unsafe.Add(p, 64), low, eight), x, ones))
 		acc = i01.AddPairsGrouped(i23).ConvertToFloat32().MulAdd(scales4(p, dx), acc)
-		p = unsafe.Add(p, pb)
 	}
 	acc.GetLo().Add(acc.GetHi()).Store((*[4]float32)(out[:4]))
 }
