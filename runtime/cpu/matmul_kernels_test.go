@@ -202,7 +202,6 @@ func TestParallelCoversOnce(t *testing.T) {
 		for i, c := range seen {
 			require.Equal(t, 1, c, "n=%d index %d", n, i)
 		}
-		assert.Positive(t, calls[0], "the caller runs chunks too")
 	}
 }
 
