@@ -119,6 +119,12 @@ var Variants = []Variant{
 	portable("attn_prefill_f32", "attn_prefill.comp", "KV_F32"),
 	portable("attn_prefill_f16", "attn_prefill.comp", "KV_F16"),
 	portable("attn_prefill_int8", "attn_prefill.comp", "KV_INT8"),
+	portable("add_rmsnorm", "add_rmsnorm.comp"),
+	fast("add_rmsnorm_sg", "add_rmsnorm.comp", SubgroupArithmetic),
+	portable("rope_kvstore_f32", "rope_kvstore.comp", "KV_F32"),
+	portable("rope_kvstore_f16", "rope_kvstore.comp", "KV_F16"),
+	portable("rope_kvstore_int8", "rope_kvstore.comp", "KV_INT8"),
+	portable("topk", "topk.comp"),
 }
 
 // portable declares a variant (Vulkan 1.1 core only).

@@ -27,6 +27,7 @@ func Cases() []Case {
 	cs = append(cs, rowCases()...)
 	cs = append(cs, ropeCases()...)
 	cs = append(cs, matvecCases()...)
+	cs = append(cs, fusedCases()...)
 	return append(cs, attnCases()...)
 }
 
