@@ -82,14 +82,22 @@ func (d *Device) newCommands() (*Commands, error) {
 	return c, nil
 }
 
-// Begin waits for the previous submission and starts recording.
-func (c *Commands) Begin() error {
+// Begin waits for the previous submission and starts recording commands
+// that are submitted once.
+func (c *Commands) Begin() error { return c.begin(0) }
+
+// BeginReusable is Begin for commands that may be submitted again after
+// each submission completed (no ONE_TIME_SUBMIT), until the next Begin:
+// the engine replays one decode step's recording across steps.
+func (c *Commands) BeginReusable() error { return c.begin(1) }
+
+func (c *Commands) begin(reusable C.int) error {
 	if err := c.Wait(); err != nil {
 		return err
 	}
 	c.used = c.used[:0]
 	c.err = nil
-	return check("vkBeginCommandBuffer", C.vkllm_begin(c.dev.fns, c.cb))
+	return check("vkBeginCommandBuffer", C.vkllm_begin(c.dev.fns, c.cb, reusable))
 }
 
 // Dispatch binds p and set, pushes push (exactly p's PushSize bytes; see

@@ -212,11 +212,11 @@ void vkllm_copy(vkllm_dfns *d, VkCommandBuffer cb, VkBuffer src, VkBuffer dst,
 	d->vkCmdCopyBuffer(cb, src, dst, 1, &r);
 }
 
-VkResult vkllm_begin(vkllm_dfns *d, VkCommandBuffer cb) {
+VkResult vkllm_begin(vkllm_dfns *d, VkCommandBuffer cb, int reusable) {
 	VkResult r = d->vkResetCommandBuffer(cb, 0);
 	if (r != VK_SUCCESS) return r;
 	VkCommandBufferBeginInfo bi = {VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-	bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+	bi.flags = reusable ? 0 : VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
 	return d->vkBeginCommandBuffer(cb, &bi);
 }
 

@@ -102,7 +102,7 @@ void vkllm_buffer_barrier(vkllm_dfns *d, VkCommandBuffer cb, VkBuffer b, VkDevic
 	VkPipelineStageFlags src, VkPipelineStageFlags dst, VkAccessFlags srcA, VkAccessFlags dstA);
 void vkllm_copy(vkllm_dfns *d, VkCommandBuffer cb, VkBuffer src, VkBuffer dst,
 	VkDeviceSize srcOff, VkDeviceSize dstOff, VkDeviceSize size);
-VkResult vkllm_begin(vkllm_dfns *d, VkCommandBuffer cb);
+VkResult vkllm_begin(vkllm_dfns *d, VkCommandBuffer cb, int reusable);
 VkResult vkllm_submit(vkllm_dfns *d, VkQueue q, VkCommandBuffer cb, VkFence fence,
 	VkSemaphore timeline, uint64_t signalValue);
 VkResult vkllm_wait_fence(vkllm_dfns *d, VkDevice dev, VkFence f, uint64_t timeout);
