@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -57,31 +58,33 @@ func BenchmarkGenerate(b *testing.B) {
 	}
 }
 
-// BenchmarkMatMul times one decode-shaped matmul (one input row, the
-// model's 2048×768 FFN matrix) on one thread with each kernel set, so a
-// kernel change shows without the rest of the forward pass. GB/s counts
-// weight bytes streamed.
+// BenchmarkMatMul times one matmul with the model's 2048×768 FFN matrix on
+// one thread with each kernel set, for one input row (decode) and 16
+// (prefill), so a kernel change shows without the rest of the forward
+// pass. GB/s counts weight bytes streamed per matmul.
 func BenchmarkMatMul(b *testing.B) {
 	const rows, cols = 2048, 768
 	r := rand.New(rand.NewPCG(5, 6))
-	x := randVec(r, cols)
 	for _, typ := range []quant.Type{quant.F32, quant.F16, quant.Q8_0, quant.Q4_0} {
 		data, err := quant.Quantize(typ, randVec(r, rows*cols))
 		require.NoError(b, err)
 		m, err := NewMatrix(typ, rows, cols, data)
 		require.NoError(b, err)
-		for _, ks := range kernelSets() {
-			b.Run(typ.String()+"/"+ks.name, func(b *testing.B) {
-				defer useKernels(ks)()
-				be := &Backend{opt: BackendOptions{Threads: 1}, scratchBufs: make([][]float32, 1)}
-				w, err := prepareWeightMatrix(m)
-				require.NoError(b, err)
-				dst := make([]float32, rows)
-				for b.Loop() {
-					be.matMulFast(dst, Act{Rows: 1, Cols: cols, Data: x}, &w)
-				}
-				b.ReportMetric(float64(len(data))*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
-			})
+		w, err := prepareWeightMatrix(m)
+		require.NoError(b, err)
+		for _, n := range []int{1, 16} {
+			x := randVec(r, n*cols)
+			for _, ks := range kernelSets() {
+				b.Run(fmt.Sprintf("%v/n%d/%s", typ, n, ks.name), func(b *testing.B) {
+					defer useKernels(ks)()
+					be := &Backend{opt: BackendOptions{Threads: 1}, scratchBufs: make([][]float32, 1)}
+					dst := make([]float32, n*rows)
+					for b.Loop() {
+						be.matMulFast(dst, Act{Rows: n, Cols: cols, Data: x}, &w)
+					}
+					b.ReportMetric(float64(len(data))*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+				})
+			}
 		}
 	}
 }
