@@ -1,5 +1,7 @@
 package cpu
 
+import "os"
+
 // kernelSet holds the inner loops of the fast path. The scalar set below is
 // portable Go and always available; matmul_simd_amd64.go provides a vector
 // set (built with GOEXPERIMENT=simd) that init selects when the CPU has its
@@ -52,9 +54,15 @@ var scalarKernels = kernelSet{
 // replaced by tests, never while a backend runs.
 var kernels = chooseKernels()
 
+// KernelsEnv names the environment variable that, set to "scalar", makes
+// the fast path use the portable kernels even where vector ones exist: the
+// one switch for comparing the two in the same binary or ruling the vector
+// kernels out of a bug report.
+const KernelsEnv = "VKLLM_CPU_KERNELS"
+
 // chooseKernels prefers the vector set when this build and CPU have one.
 func chooseKernels() kernelSet {
-	if k, ok := simdKernels(); ok {
+	if k, ok := simdKernels(); ok && os.Getenv(KernelsEnv) != "scalar" {
 		return k
 	}
 	return scalarKernels
