@@ -46,32 +46,70 @@ func (b *Backend) attentionFast(layer int, q, out Act, s llama.AttnSpec) {
 	})
 }
 
-// attendGroup attends the query heads of KV head kvh for one row.
+// attendGroup attends the query heads of KV head kvh for one row. It takes
+// cached positions four at a time, so one kernel call scores four keys
+// against a query head (and adds four values into its output): one call
+// per key per head cost more than the 64-wide dot product itself.
 func (b *Backend) attendGroup(wk, layer, row, kvh int, q, out Act, s llama.AttnSpec) {
 	r := b.rows[row]
-	l := b.kv.Layout()
 	g, hd, n := s.Heads/s.KVHeads, s.HeadDim, r.pos+1
-	buf := b.scratch(wk, hd+g*n)
-	vec, scores := buf[:hd], buf[hd:]
-	scale := float32(1 / math.Sqrt(float64(hd)))
+	buf := b.scratch(wk, 4*hd+g*n)
+	vecs, scores := buf[:4*hd], buf[4*hd:]
 	qs := q.Row(row)[kvh*g*hd : (kvh+1)*g*hd] // the group's query heads are adjacent
-	for t := 0; t < n; t++ {
-		k := kvVector(l, b.kv.K(layer, r.blocks[t/l.BlockSize]), kvh, t%l.BlockSize, vec)
+	var kv [4][]float32
+	for t := 0; t < n; t += 4 {
+		m := b.kvVectors(&kv, vecs, false, layer, r, kvh, t, n)
 		for h := 0; h < g; h++ {
-			scores[h*n+t] = dotF32(qs[h*hd:(h+1)*hd], k) * scale
+			sc, qh := scores[h*n+t:h*n+t+m], qs[h*hd:(h+1)*hd]
+			if m == 4 {
+				kernels.dotF32x4(sc, kv[0], kv[1], kv[2], kv[3], qh)
+				continue
+			}
+			for j := range sc {
+				sc[j] = dotF32(qh, kv[j])
+			}
 		}
 	}
+	scale := float32(1 / math.Sqrt(float64(hd)))
 	for h := 0; h < g; h++ {
-		softmaxF32(scores[h*n : (h+1)*n])
+		sc := scores[h*n : (h+1)*n]
+		for i := range sc {
+			sc[i] *= scale
+		}
+		softmaxF32(sc)
 	}
 	o := out.Row(row)[kvh*g*hd : (kvh+1)*g*hd]
 	clear(o)
-	for t := 0; t < n; t++ {
-		v := kvVector(l, b.kv.V(layer, r.blocks[t/l.BlockSize]), kvh, t%l.BlockSize, vec)
+	for t := 0; t < n; t += 4 {
+		m := b.kvVectors(&kv, vecs, true, layer, r, kvh, t, n)
 		for h := 0; h < g; h++ {
-			axpyF32(o[h*hd:(h+1)*hd], scores[h*n+t], v)
+			sc, oh := scores[h*n+t:h*n+t+m], o[h*hd:(h+1)*hd]
+			if m == 4 {
+				kernels.axpyF32x4(oh, sc, kv[0], kv[1], kv[2], kv[3])
+				continue
+			}
+			for j, a := range sc {
+				axpyF32(oh, a, kv[j])
+			}
 		}
 	}
+}
+
+// kvVectors sets kv to the K (or V) vectors of positions t.. of KV head kvh,
+// up to four and not past n, using vecs as room for decoded ones; it
+// returns how many it set.
+func (b *Backend) kvVectors(kv *[4][]float32, vecs []float32, v bool, layer int, r rowInfo, kvh, t, n int) int {
+	l := b.kv.Layout()
+	m := min(4, n-t)
+	for j := 0; j < m; j++ {
+		id, slot := r.blocks[(t+j)/l.BlockSize], (t+j)%l.BlockSize
+		block := b.kv.K(layer, id)
+		if v {
+			block = b.kv.V(layer, id)
+		}
+		kv[j] = kvVector(l, block, kvh, slot, vecs[j*l.HeadDim:(j+1)*l.HeadDim])
+	}
+	return m
 }
 
 // kvVector returns the (head, slot) vector of a KV block: for fp32 layouts

@@ -15,6 +15,8 @@ type kernelSet struct {
 	dotF32   func(a, b []float32) float32
 	dotF32x4 func(out []float32, w0, w1, w2, w3, x []float32)
 	axpyF32  func(y []float32, a float32, x []float32) // y += a·x
+	// axpyF32x4 is y += a[0]·x0 + a[1]·x1 + a[2]·x2 + a[3]·x3.
+	axpyF32x4 func(y, a, x0, x1, x2, x3 []float32)
 	// F16 weight rows: dot with float32 x, and widening to float32.
 	dotF16   func(w []byte, x []float32) float32
 	widenF16 func(dst []float32, src []byte)
@@ -35,10 +37,16 @@ type kernelSet struct {
 }
 
 var scalarKernels = kernelSet{
-	name:      "scalar",
-	dotF32:    dotF32Scalar,
-	dotF32x4:  dotF32x4Scalar,
-	axpyF32:   axpyF32Scalar,
+	name:     "scalar",
+	dotF32:   dotF32Scalar,
+	dotF32x4: dotF32x4Scalar,
+	axpyF32:  axpyF32Scalar,
+	axpyF32x4: func(y, a, x0, x1, x2, x3 []float32) {
+		axpyF32Scalar(y, a[0], x0)
+		axpyF32Scalar(y, a[1], x1)
+		axpyF32Scalar(y, a[2], x2)
+		axpyF32Scalar(y, a[3], x3)
+	},
 	dotF16:    dotF16Scalar,
 	widenF16:  widenF16Scalar,
 	expSum:    expSumScalar,

@@ -161,6 +161,7 @@ func TestF32Kernels(t *testing.T) {
 				assert.InDelta(t, Dot(w[i], x), k.dotF32(w[i], x), tol, "%s n=%d", k.name, n)
 				assert.InDelta(t, Dot(w[i], x), out[i], tol, "%s x4 row %d n=%d", k.name, i, n)
 			}
+			checkAxpy(t, k, x, w)
 		}
 	}
 }
@@ -168,6 +169,24 @@ func TestF32Kernels(t *testing.T) {
 // f32Tol is the relative error bound, against Σ|terms|, of a float32 sum
 // of n terms (or blocks) in any order: (n + 16 lanes) unit roundoffs.
 func f32Tol(n int) float64 { return float64(n+16) * 0x1p-24 }
+
+// checkAxpy checks y + a·x and y + Σ a[i]·w[i] against float64 sums.
+func checkAxpy(t *testing.T, k kernelSet, y []float32, w [4][]float32) {
+	a := []float32{0.5, -1.25, 2, 0.75}
+	y1, y4 := slices.Clone(y), slices.Clone(y)
+	k.axpyF32(y1, a[0], w[0])
+	k.axpyF32x4(y4, a, w[0], w[1], w[2], w[3])
+	for j := range y {
+		want1 := float64(y[j]) + float64(a[0])*float64(w[0][j])
+		want4, mag := float64(y[j]), math.Abs(float64(y[j]))
+		for i := range w {
+			want4 += float64(a[i]) * float64(w[i][j])
+			mag += math.Abs(float64(a[i]) * float64(w[i][j]))
+		}
+		assert.InDelta(t, want1, y1[j], 2*0x1p-24*mag, "%s axpy %d", k.name, j)
+		assert.InDelta(t, want4, y4[j], 5*0x1p-24*mag, "%s axpy x4 %d", k.name, j)
+	}
+}
 
 // absDot is Σ|a·b| in float64, the scale of a dot product's rounding error.
 func absDot(a, b []float32) float64 {

@@ -16,6 +16,7 @@ func simdKernels() (kernelSet, bool) {
 		dotF32:    dotF32AVX2,
 		dotF32x4:  dotF32x4AVX2,
 		axpyF32:   axpyF32AVX2,
+		axpyF32x4: axpyF32x4AVX2,
 		dotF16:    dotF16AVX2,
 		widenF16:  widenF16AVX2,
 		expSum:    expSumAVX2,
@@ -100,5 +101,23 @@ func axpyF32AVX2(y []float32, a float32, x []float32) {
 	}
 	for ; i < n; i++ {
 		y[i] += a * x[i]
+	}
+}
+
+// axpyF32x4AVX2 adds four scaled vectors to y in one pass over y.
+func axpyF32x4AVX2(y, a, x0, x1, x2, x3 []float32) {
+	n := len(y)
+	x0, x1, x2, x3 = x0[:n], x1[:n], x2[:n], x3[:n]
+	a0, a1, a2, a3 := bcast(a[0]), bcast(a[1]), bcast(a[2]), bcast(a[3])
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		v := load8(x0, i).MulAdd(a0, load8(y, i))
+		v = load8(x1, i).MulAdd(a1, v)
+		v = load8(x2, i).MulAdd(a2, v)
+		v = load8(x3, i).MulAdd(a3, v)
+		v.Store((*[8]float32)(y[i : i+8]))
+	}
+	for ; i < n; i++ {
+		y[i] += a[0]*x0[i] + a[1]*x1[i] + a[2]*x2[i] + a[3]*x3[i]
 	}
 }
