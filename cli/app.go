@@ -20,6 +20,7 @@ func commands() []*cli.Command {
 		devicesCommand(),
 		kvCommand(),
 		serveCommand(),
+		benchCommand(),
 	}
 }
 

@@ -21,6 +21,9 @@ type EngineOptions struct {
 	// it is the caller's explicit ask), or, when neither is set, MaxSeqs
 	// full contexts within the default fraction of free device memory.
 	Engine engine.Options
+	// Wrap, when set, wraps the engine's Stepper (to observe or time the
+	// steps, as vkllm bench does).
+	Wrap func(Stepper) Stepper
 }
 
 // OnDevice is a Runner whose Stepper is the Vulkan engine. Close stops the
@@ -54,7 +57,11 @@ func NewEngine(m *llama.Model, tok *tokenizer.Tokenizer, opt EngineOptions) (*On
 		return nil, fmt.Errorf("runner: %w", err)
 	}
 	ro.MaxBatchTokens = min(ro.MaxBatchTokens, er.Engine.MaxRows())
-	r, err := New(m, er.Engine, pool, tok, ro)
+	var step Stepper = er.Engine
+	if opt.Wrap != nil {
+		step = opt.Wrap(step)
+	}
+	r, err := New(m, step, pool, tok, ro)
 	if err != nil {
 		er.Close()
 		return nil, err
