@@ -54,10 +54,11 @@ type Result struct {
 	Preemptions int64       `json:"preemptions"` // over the timed repetitions
 	KVBlocks    int         `json:"kv_blocks"`   // pool blocks, the null block included
 	KVBlockSize int         `json:"kv_block_size"`
-	// Where the time goes, per timed repetition: forward steps, their mean
-	// token rows and GPU/CPU time (Stepper.Step, wall clock), and the share
-	// of the window the steps took (the rest is sampling, the runner's loop
-	// and the readers).
+	// Where the time goes, per timed repetition: forward steps (a tg test's
+	// untimed prompt step included), their mean token rows and time
+	// (Stepper.Step, wall clock), and the share of the repetition's wall
+	// time, submission to last token, the steps took (the rest is
+	// sampling, the runner's loop and the readers).
 	Steps        float64 `json:"steps"`
 	MeanStepRows float64 `json:"mean_step_rows"`
 	MeanStepNS   int64   `json:"mean_step_ns"`
@@ -78,6 +79,7 @@ var greedy = sample.Params{TopP: 1, RepeatPenalty: 1}
 // sampleRun is what one repetition measured.
 type sampleRun struct {
 	window  time.Duration // from the first submission (pp) or the first token (tg) to the end
+	wall    time.Duration // from the first submission to the end of the last sequence
 	tokens  int
 	perSeq  []float64
 	ttft    []time.Duration
@@ -98,7 +100,7 @@ func (t *target) measure(ctx context.Context, ts test, reps int) (Result, error)
 	var perSeq []float64
 	var ttft, itl []time.Duration
 	var steps stepStats
-	var window time.Duration
+	var wall time.Duration
 	for range reps {
 		s, err := t.once(ctx, ts, rng)
 		if err != nil {
@@ -111,14 +113,14 @@ func (t *target) measure(ctx context.Context, ts test, reps int) (Result, error)
 		steps.steps += s.steps.steps
 		steps.rows += s.steps.rows
 		steps.time += s.steps.time
-		window += s.window
+		wall += s.wall
 	}
 	r.Steps = float64(steps.steps) / float64(reps)
 	if steps.steps > 0 {
 		r.MeanStepRows = float64(steps.rows) / float64(steps.steps)
 		r.MeanStepNS = steps.time.Nanoseconds() / int64(steps.steps)
 	}
-	r.StepShare = steps.time.Seconds() / window.Seconds()
+	r.StepShare = steps.time.Seconds() / wall.Seconds()
 	ns := make([]float64, len(r.SamplesNS))
 	for i, v := range r.SamplesNS {
 		ns[i] = float64(v)
@@ -240,6 +242,9 @@ func summarize(traces []trace, ts test, running int) sampleRun {
 		s.tokens = ts.conc * ts.prompt
 	}
 	s.window = max(end.Sub(begin), time.Nanosecond)
+	for _, tr := range traces {
+		s.wall = max(s.wall, tr.submitted.Add(tr.res.Duration).Sub(traces[0].submitted))
+	}
 	return s
 }
 
