@@ -16,9 +16,12 @@ const allFeatures = shaders.SubgroupArithmetic | shaders.Storage16 | shaders.Sto
 func TestSpecsPortableLast(t *testing.T) {
 	for _, s := range specs {
 		t.Run(s.name, func(t *testing.T) {
+			// Without optional features only portable variants remain, and
+			// the last variant of every kernel is one of them.
 			names, err := Variants(s.name, 0)
 			require.NoError(t, err)
-			assert.Equal(t, []string{s.variants[len(s.variants)-1]}, names)
+			require.NotEmpty(t, names)
+			assert.Equal(t, s.variants[len(s.variants)-1], names[len(names)-1])
 			all, err := Variants(s.name, allFeatures)
 			require.NoError(t, err)
 			assert.Equal(t, s.variants, all)
