@@ -30,6 +30,7 @@ func benchCommand() *cli.Command {
 			&cli.IntFlag{Name: "kv-blocks", Usage: "KV pool blocks (default: the largest concurrency × the tests' context)"},
 			&cli.StringFlag{Name: "kv-mem", Usage: "KV pool byte budget, e.g. 1GiB"},
 			&cli.IntFlag{Name: "threads", Aliases: []string{"t"}, Usage: "CPU threads (default: all cores)"},
+			&cli.BoolFlag{Name: "profile", Usage: "Vulkan: GPU time per kernel per test (timestamps; serialises dispatches, so throughput drops)"},
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON array with llama-bench's field names"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "md", Usage: "output format: md or json (as --json)"},
 			&cli.BoolFlag{Name: "kernels", Usage: "measure the copy kernel's and each hot kernel's bandwidth on the Vulkan device instead"},
@@ -73,7 +74,8 @@ func runBench(c *cli.Context) error {
 
 // benchOptions turns the flags into bench.Options.
 func benchOptions(c *cli.Context) (bench.Options, error) {
-	opt := bench.Options{Reps: c.Int("repetitions"), Device: c.String("device"), KVType: c.String("kv-type"), Threads: c.Int("threads")}
+	opt := bench.Options{Reps: c.Int("repetitions"), Device: c.String("device"), KVType: c.String("kv-type"), Threads: c.Int("threads"),
+		Profile: c.Bool("profile")}
 	var err error
 	if opt.Prompts, err = intList(c, "n-prompt"); err != nil {
 		return opt, err

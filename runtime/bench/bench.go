@@ -23,6 +23,10 @@ type Options struct {
 	// KV sizes the KV pool: Blocks or Bytes (on the CPU too), else every
 	// sequence of the largest concurrency gets the context the tests need.
 	KV device.Options
+	// Profile times every kernel of the Vulkan engine's steps with
+	// timestamps (engine.Options.Profile: it serialises the dispatches, so
+	// throughput drops) and fills Result.Profile.
+	Profile bool
 	// Progress, when set, receives one line per step (model loaded, test
 	// done).
 	Progress func(msg string)

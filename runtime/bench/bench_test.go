@@ -189,3 +189,21 @@ func TestFullContext(t *testing.T) {
 	require.Len(t, rs, 1)
 	assert.Equal(t, 512, rs[0].NPrompt)
 }
+
+// TestProfile: with Profile on the Vulkan device each result carries the
+// engine's per-kernel GPU time, and the markdown prints it.
+func TestProfile(t *testing.T) {
+	vktest.Instance(t)
+	model := testenv.Model(t, "stories260K-f32.gguf")
+	rs, err := Run(context.Background(), Options{Models: []string{model}, Gens: []int{4}, Reps: 1,
+		Device: cmpOr(os.Getenv("VKLLM_DEVICE"), "0"), Profile: true})
+	require.NoError(t, err)
+	require.Len(t, rs, 1)
+	require.NotEmpty(t, rs[0].Profile)
+	for _, k := range rs[0].Profile {
+		assert.Positive(t, k.Calls, k.Name)
+	}
+	var buf bytes.Buffer
+	require.NoError(t, WriteMarkdown(&buf, rs))
+	assert.Contains(t, buf.String(), "tg4 ×1: GPU time per kernel")
+}

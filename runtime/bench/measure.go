@@ -63,6 +63,16 @@ type Result struct {
 	MeanStepRows float64 `json:"mean_step_rows"`
 	MeanStepNS   int64   `json:"mean_step_ns"`
 	StepShare    float64 `json:"step_share"`
+	// Profile is the engine's GPU time per kernel over the timed
+	// repetitions, longest first (Options.Profile on a Vulkan device).
+	Profile []KernelTime `json:"profile,omitempty"`
+}
+
+// KernelTime is one kernel's share of a test's GPU time.
+type KernelTime struct {
+	Name   string `json:"name"`
+	Calls  int    `json:"calls"`
+	TimeNS int64  `json:"time_ns"`
 }
 
 // Test returns llama-bench's test name: ppN or tgN.
@@ -96,6 +106,10 @@ func (t *target) measure(ctx context.Context, ts test, reps int) (Result, error)
 		return Result{}, err
 	}
 	pre := t.r.Stats().Preemptions
+	if t.eng != nil {
+		// The loop is idle between repetitions: no step touches the totals.
+		t.eng.ResetProfile()
+	}
 	r := t.result(ts, started)
 	var perSeq []float64
 	var ttft, itl []time.Duration
@@ -132,7 +146,21 @@ func (t *target) measure(ctx context.Context, ts test, reps int) (Result, error)
 	r.PerSeqTS, _ = meanStd(perSeq)
 	r.TTFT, r.ITL = percentiles(ttft), percentiles(itl)
 	r.Preemptions = t.r.Stats().Preemptions - pre
+	r.Profile = t.profile()
 	return r, nil
+}
+
+// profile returns the engine's kernel times, nil without profiling.
+func (t *target) profile() []KernelTime {
+	if t.eng == nil {
+		return nil
+	}
+	prof, _ := t.eng.Profile()
+	var out []KernelTime
+	for _, k := range prof {
+		out = append(out, KernelTime{Name: k.Name, Calls: k.Calls, TimeNS: k.Time.Nanoseconds()})
+	}
+	return out
 }
 
 func (t *target) result(ts test, started time.Time) Result {

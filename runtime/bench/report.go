@@ -46,7 +46,28 @@ func WriteMarkdown(w io.Writer, rs []Result) error {
 				fmt.Sprintf("%.0f%%", 100*r.StepShare))
 		}
 	}
+	writeProfiles(tw, rs)
 	return tw.err
+}
+
+// writeProfiles writes, per result with a profile, each kernel's share of
+// the GPU time.
+func writeProfiles(tw *tableWriter, rs []Result) {
+	for _, r := range rs {
+		if len(r.Profile) == 0 {
+			continue
+		}
+		var total int64
+		for _, k := range r.Profile {
+			total += k.TimeNS
+		}
+		tw.line(fmt.Sprintf("\n%s %s ×%d: GPU time per kernel (%.1f ms in all)\n", r.ModelType, r.Test(), r.Concurrency, float64(total)/1e6))
+		tw.row("kernel", "calls", "ms", "share")
+		tw.rule(false, true, true, true)
+		for _, k := range r.Profile {
+			tw.row(k.Name, fmt.Sprint(k.Calls), fmt.Sprintf("%.2f", float64(k.TimeNS)/1e6), fmt.Sprintf("%.1f%%", 100*float64(k.TimeNS)/float64(total)))
+		}
+	}
 }
 
 // WriteKernels writes one row per kernel rate: bandwidth, GPU time and the

@@ -64,6 +64,7 @@ type target struct {
 	loaded    *cpu.Loaded
 	r         *runner.Runner
 	obs       *observer
+	eng       *engine.Engine // nil on the CPU
 	closeR    func()
 	backend   string // CPU or Vulkan
 	device    string
@@ -155,12 +156,12 @@ func (t *target) openCPU(opt Options, ro runner.Options) error {
 
 func (t *target) openEngine(opt Options, ro runner.Options) error {
 	od, err := runner.NewEngine(t.loaded.Model, nil, runner.EngineOptions{Options: ro, Device: opt.Device,
-		Engine: engine.Options{KVType: t.kvType, KV: opt.KV},
+		Engine: engine.Options{KVType: t.kvType, KV: opt.KV, Profile: opt.Profile},
 		Wrap:   func(s runner.Stepper) runner.Stepper { t.obs = &observer{Stepper: s}; return t.obs }})
 	if err != nil {
 		return err
 	}
-	t.r, t.closeR = od.Runner, func() { od.Close() }
+	t.r, t.closeR, t.eng = od.Runner, func() { od.Close() }, od.Vulkan.Engine
 	t.backend, t.device = "Vulkan", od.Vulkan.Device.Physical().Name
 	t.blocks, t.blockSize = od.Vulkan.Engine.NumBlocks(), od.Vulkan.Engine.Layout().BlockSize
 	t.batch = min(runner.DefaultMaxBatchTokens, od.Vulkan.Engine.MaxRows())
