@@ -3,6 +3,7 @@ package sample
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 )
 
 // pcgStream is the fixed second PCG word; only Params.Seed varies.
@@ -63,10 +64,20 @@ func (s *Sampler) candidates(logits []float32, history []int32) []cand {
 	if len(c) == 0 || s.p.Temperature == 0 {
 		return c // greedy ignores the filters: the argmax survives them all
 	}
-	if k := s.p.TopK; k > 0 && k < len(c) {
-		selectTop(c, k)
-		c = c[:k]
+	if k := s.p.TopK; k > 0 {
+		if k < len(c) {
+			selectTop(c, k)
+			c = c[:k]
+		}
+		// Sorted, so the draw walks a canonical order that does not depend
+		// on how the k best were found (SampleSorted gets them sorted).
+		slices.SortFunc(c, cmpCand)
 	}
+	return s.filter(c)
+}
+
+// filter runs top-p and min-p on the (top-k) candidates.
+func (s *Sampler) filter(c []cand) []cand {
 	if s.p.TopP < 1 {
 		c = topP(c, float64(s.p.TopP))
 	}
