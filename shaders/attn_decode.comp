@@ -28,6 +28,7 @@
 // softmax: running max m, sum l, rescaling by exp(m_old - m_new)), then
 // invocations split the V accumulation by 4-value units and token lanes.
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : enable
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 64;
@@ -64,6 +65,8 @@ const uint UPT = (UNITS + WG - 1) / WG;             // units per invocation
 shared vec4 q_sh[GROUP * UNITS]; // the group's queries, times scale
 shared float p_sh[GROUP * WG];  // the tile's probabilities
 shared vec4 comb_sh[WG];        // lane combine at the end
+shared uint blk_sh[WG];         // the tile's block ids and V scales, read once:
+shared float vs_sh[WG];         // the V loop then issues only independent loads
 
 float m_run[GROUP]; // running max per query head (same in every invocation)
 float l_run[GROUP]; // running Σ exp
@@ -75,26 +78,28 @@ uint block_of(uint t) { return uint(meta[tab_off + t / BLOCK_SIZE]); }
 
 // score_tile scores token t (if t < end) against every query head.
 void score(uint t, uint end, uint kvh) {
-	for (uint g = 0; g < GROUP; g++) {
+	[[unroll]] for (uint g = 0; g < GROUP; g++) {
 		red_v[g] = NEG_INF;
 	}
 	if (t >= end) {
 		return;
 	}
 	uint b = block_of(t), s = t % BLOCK_SIZE;
+	blk_sh[gl_LocalInvocationIndex] = b;
+	vs_sh[gl_LocalInvocationIndex] = load_v4_scale(b, kvh, s);
 	uint w = kv_vec_word(b, kvh, s);
 	vec4 d[GROUP];
-	for (uint g = 0; g < GROUP; g++) {
+	[[unroll]] for (uint g = 0; g < GROUP; g++) {
 		d[g] = vec4(0.0);
 	}
-	for (uint u = 0; u < UNITS; u++) {
+	[[unroll]] for (uint u = 0; u < UNITS; u++) {
 		vec4 k = load_k4(w, u);
-		for (uint g = 0; g < GROUP; g++) {
+		[[unroll]] for (uint g = 0; g < GROUP; g++) {
 			d[g] += q_sh[g * UNITS + u] * k;
 		}
 	}
 	float ks = load_k4_scale(b, kvh, s);
-	for (uint g = 0; g < GROUP; g++) {
+	[[unroll]] for (uint g = 0; g < GROUP; g++) {
 		red_v[g] = (d[g].x + d[g].y + d[g].z + d[g].w) * ks;
 	}
 }
@@ -103,12 +108,12 @@ void score(uint t, uint end, uint kvh) {
 // rescales the running state; returns nothing, sets alpha per head.
 void softmax_tile(uint t, uint end) {
 	float s[GROUP];
-	for (uint g = 0; g < GROUP; g++) {
+	[[unroll]] for (uint g = 0; g < GROUP; g++) {
 		s[g] = red_v[g];
 	}
 	red_max();
 	float alpha[GROUP];
-	for (uint g = 0; g < GROUP; g++) {
+	[[unroll]] for (uint g = 0; g < GROUP; g++) {
 		float m_new = max(m_run[g], red_v[g]); // finite: the tile has a token
 		alpha[g] = exp(m_run[g] - m_new);
 		m_run[g] = m_new;
@@ -117,9 +122,9 @@ void softmax_tile(uint t, uint end) {
 		red_v[g] = pr;
 	}
 	red_sum();
-	for (uint g = 0; g < GROUP; g++) {
+	[[unroll]] for (uint g = 0; g < GROUP; g++) {
 		l_run[g] = l_run[g] * alpha[g] + red_v[g];
-		for (uint k = 0; k < UPT; k++) {
+		[[unroll]] for (uint k = 0; k < UPT; k++) {
 			acc[g * UPT + k] *= alpha[g];
 		}
 	}
@@ -127,6 +132,8 @@ void softmax_tile(uint t, uint end) {
 
 // accumulate adds the tile's p·v; invocation i handles unit i%UNITS (and
 // further units when UNITS > WG) of tokens i/UNITS, i/UNITS+LANES, ...
+// Four tokens' loads are issued before their use: the loop is otherwise
+// bound by memory latency, not bandwidth.
 void accumulate(uint t0, uint end, uint kvh) {
 	uint lid = gl_LocalInvocationIndex;
 	uint lane = lid / min(UNITS, WG);
@@ -134,17 +141,24 @@ void accumulate(uint t0, uint end, uint kvh) {
 		return;
 	}
 	uint n = min(WG, end - t0);
-	for (uint j = lane; j < n; j += LANES) {
-		uint t = t0 + j;
-		uint b = block_of(t), s = t % BLOCK_SIZE;
-		uint w = kv_vec_word(b, kvh, s);
-		float vs = load_v4_scale(b, kvh, s);
-		for (uint k = 0; k < UPT; k++) {
-			uint u = lid % min(UNITS, WG) + k * WG;
-			if (u < UNITS) {
-				vec4 v = load_v4(w, u) * vs;
-				for (uint g = 0; g < GROUP; g++) {
-					acc[g * UPT + k] += p_sh[g * WG + j] * v;
+	[[unroll]] for (uint k = 0; k < UPT; k++) {
+		uint u = lid % min(UNITS, WG) + k * WG;
+		if (u >= UNITS) {
+			break;
+		}
+		for (uint j = lane; j < n; j += 4 * LANES) {
+			vec4 v[4];
+			[[unroll]] for (uint r = 0; r < 4; r++) {
+				uint jj = j + r * LANES;
+				v[r] = vec4(0.0);
+				if (jj < n) {
+					v[r] = load_v4(kv_vec_word(blk_sh[jj], kvh, (t0 + jj) % BLOCK_SIZE), u) * vs_sh[jj];
+				}
+			}
+			[[unroll]] for (uint r = 0; r < 4; r++) {
+				uint jj = min(j + r * LANES, WG - 1); // past n: v is 0
+				[[unroll]] for (uint g = 0; g < GROUP; g++) {
+					acc[g * UPT + k] += p_sh[g * WG + jj] * v[r];
 				}
 			}
 		}
@@ -171,8 +185,8 @@ vec4 combine(uint g, uint k) {
 
 void write_out(uint row, uint kvh, uint split) {
 	uint lid = gl_LocalInvocationIndex;
-	for (uint g = 0; g < GROUP; g++) {
-		for (uint k = 0; k < UPT; k++) {
+	[[unroll]] for (uint g = 0; g < GROUP; g++) {
+		[[unroll]] for (uint k = 0; k < UPT; k++) {
 			vec4 a = combine(g, k);
 			uint u = lid + k * WG;
 			if (lid >= min(UNITS, WG) || u >= UNITS) {
@@ -216,10 +230,10 @@ void main() {
 		uint o = qb + 4 * i;
 		q_sh[i] = vec4(q[o], q[o + 1], q[o + 2], q[o + 3]) * p.scale;
 	}
-	for (uint g = 0; g < GROUP; g++) {
+	[[unroll]] for (uint g = 0; g < GROUP; g++) {
 		m_run[g] = NEG_INF;
 		l_run[g] = 0.0;
-		for (uint k = 0; k < UPT; k++) {
+		[[unroll]] for (uint k = 0; k < UPT; k++) {
 			acc[g * UPT + k] = vec4(0.0);
 		}
 	}

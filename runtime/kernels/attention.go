@@ -98,7 +98,7 @@ func NewDecode(dev *vk.Device, s AttnShape, variant string) (*Decode, error) {
 		return nil, err
 	}
 	g, wg := s.Group(), int(sp.wg)
-	if err := checkShared(dev, name, 4*(g*s.Layout.HeadDim+2*g*wg+4*wg)); err != nil {
+	if err := checkShared(dev, name, 4*(g*s.Layout.HeadDim+2*g*wg+6*wg)); err != nil {
 		return nil, err
 	}
 	l := s.Layout
@@ -145,7 +145,7 @@ func (k *Decode) Record(c *vk.Commands, set *vk.DescriptorSet, p DecodePush) err
 // enough that each workgroup streams several tiles.
 const (
 	splitTargetGroups = 256
-	splitMinTokens    = 256
+	splitMinTokens    = 64
 	maxSplits         = 64
 )
 

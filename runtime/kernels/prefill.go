@@ -37,7 +37,7 @@ func prefillTiles(limit uint32, s AttnShape, wg int) (qrows, kt int, err error) 
 	budget := min(int(limit), prefillSharedBudget)
 	d, g := s.Layout.HeadDim, s.Group()
 	kt = 32
-	for kt > 4 && kt*d*4 > budget/2 {
+	for kt > 4 && (kt*d*4 > budget/2 || prefillShared(g, 1, kt, d) > budget) {
 		kt /= 2
 	}
 	qrows = prefillMaxRows

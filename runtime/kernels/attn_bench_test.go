@@ -1,0 +1,96 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/vkllm/vkllm/cache"
+	"github.com/vkllm/vkllm/runtime/vk"
+)
+
+// Benchmark shape: a llama-class layer, 32 query heads of 128 values, one
+// sequence decoding one token.
+const benchHeads, benchHeadDim = 32, 128
+
+// BenchmarkAttention reports decode attention's GPU time (timestamps) for
+// one generated token of one layer against the context length, the KV type
+// and the GQA group, with the K/V bytes it must read and the rate it reads
+// them at. The split count comes from DecodeSplits; split runs include the
+// reduce dispatch; the split1 runs force one workgroup per KV head, to
+// show what split-K buys.
+func BenchmarkAttention(b *testing.B) {
+	e := benchEnv(b)
+	for _, t := range []cache.KVType{cache.KVInt8, cache.KVF16} {
+		for _, g := range []int{1, 4, 8} {
+			for _, ctx := range []int{256, 1024, 4096} {
+				for _, auto := range []bool{true, false} {
+					name := fmt.Sprintf("%v/group%d/ctx%d/split1", t, g, ctx)
+					if auto {
+						name = fmt.Sprintf("%v/group%d/ctx%d/auto", t, g, ctx)
+					}
+					b.Run(name, func(b *testing.B) { benchDecode(b, e, t, g, ctx, auto) })
+				}
+			}
+		}
+	}
+}
+
+func benchDecode(b *testing.B, e *env, t cache.KVType, group, ctx int, auto bool) {
+	s := AttnShape{Layout: cache.Layout{Type: t, BlockSize: 16, KVHeads: benchHeads / group, HeadDim: benchHeadDim}, Heads: benchHeads}
+	dec, err := NewDecode(e.dev, s, "")
+	require.NoError(b, err)
+	defer dec.Close()
+	red, err := NewReduce(e.dev, s, "")
+	require.NoError(b, err)
+	defer red.Close()
+	rng := rand.New(rand.NewPCG(1, 2))
+	kv := newPagedKV(rng, s.Layout, []int{ctx})
+	width := benchHeads * benchHeadDim
+	qb, out := e.floats(randFloats(rng, width, 1)), e.zeros(width)
+	meta := e.buffer(i32Bytes(AttnMeta([]AttnRow{{Pos: ctx - 1, Table: kv.tables[0]}})))
+	kb, vb := e.buffer(kv.k), e.buffer(kv.v)
+	p := DecodePush{Rows: 1, QStride: uint32(width), OStride: uint32(width), Splits: DecodeSplits(ctx, 1, s.Layout.KVHeads),
+		Scale: float32(1 / math.Sqrt(benchHeadDim))}
+	if !auto {
+		p.Splits = 1
+	}
+	record := decodeRecorder(e, dec, red, p, qb, kb, vb, meta, out)
+	require.NoError(b, e.err)
+	gpu, wall := timeDispatch(b, e, record)
+	bytes := float64(2 * ctx * s.Layout.KVHeads * (benchHeadDim*t.ValueBytes() + scaleBytes(t)))
+	b.ReportMetric(bytes, "KVbytes/token")
+	b.ReportMetric(bytes/gpu.Seconds()/1e9, "GB/s")
+	b.ReportMetric(float64(gpu.Nanoseconds())/1e3, "gpu-us")
+	b.ReportMetric(float64(wall.Nanoseconds())/1e3, "wall-us")
+	b.ReportMetric(float64(p.Splits), "splits")
+}
+
+// decodeRecorder returns the recording of one decode step: decode alone,
+// or decode, barrier, reduce when p splits the context.
+func decodeRecorder(e *env, dec *Decode, red *Reduce, p DecodePush, q, k, v, meta, out *vk.Buffer) func(*vk.Commands) error {
+	if p.Splits == 1 {
+		set := e.set(dec.program, q, k, v, meta, out)
+		return func(c *vk.Commands) error { return dec.Record(c, set, p) }
+	}
+	part := e.zeros(dec.PartialFloats(int(p.Rows), p.Splits))
+	dset, rset := e.set(dec.program, q, k, v, meta, part), e.set(red.program, part, out)
+	rp := ReducePush{Rows: p.Rows, OStride: p.OStride, Splits: p.Splits}
+	return func(c *vk.Commands) error {
+		if err := dec.Record(c, dset, p); err != nil {
+			return err
+		}
+		c.Barrier()
+		return red.Record(c, rset, rp)
+	}
+}
+
+func scaleBytes(t cache.KVType) int {
+	if t == cache.KVInt8 {
+		return 4
+	}
+	return 0
+}
