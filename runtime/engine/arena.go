@@ -30,6 +30,7 @@ type arena struct {
 	slots []*vk.Buffer
 	next  int
 	sets  map[setKey]*vk.DescriptorSet
+	gen   int // buffers made so far: recordings name the buffers of one gen
 }
 
 // setKey identifies a descriptor set: the kernel and its bindings.
@@ -63,6 +64,7 @@ func (a *arena) get(floats int) (*vk.Buffer, error) {
 		old.Close()
 	}
 	a.slots[i] = b
+	a.gen++
 	return b, nil
 }
 

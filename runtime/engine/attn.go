@@ -62,9 +62,10 @@ func (a *attnKernels) close() {
 // StoreKV writes the step's K and V rows into their slots of the layer's
 // pools (converting or quantizing to the pool's type).
 func (e *Engine) StoreKV(layer int, k, v Act) {
-	if e.err != nil {
+	if !e.recording() || e.fusedStore(layer, k, v) {
 		return
 	}
+	e.flushFor(k.buf, v.buf)
 	st := e.k.attn.store
 	kp, vp := e.kv.K(layer), e.kv.V(layer)
 	set, err := e.arena.set(st, bind5(st.Bind), k.bind(), v.bind(), vk.Bind(e.in.slots), kp.Binding(), vp.Binding())
@@ -80,12 +81,13 @@ func (e *Engine) StoreKV(layer int, k, v Act) {
 // rows alone are too few to fill the device.
 func (e *Engine) Attention(layer int, q Act, s llama.AttnSpec) Act {
 	out := e.alloc(q.rows, s.Heads*s.HeadDim)
-	if e.err != nil {
+	if !e.recording() {
 		return out
 	}
+	e.flushFor(q.buf)
 	a := &e.k.attn
 	kp, vp := e.kv.K(layer), e.kv.V(layer)
-	splits := kernels.DecodeSplits(e.maxPos+1, q.rows, s.KVHeads)
+	splits := e.cur.splits
 	dst := out.buf
 	if splits > 1 {
 		dst = a.partials

@@ -12,6 +12,30 @@
 // the last barrier, so independent dispatches (the Q, K and V products,
 // gate and up) run without one.
 //
+// Fusion: Add and Rope are recorded lazily, so the op that consumes
+// their result can fuse with them: the residual add with the next block's
+// RMSNorm (add_rmsnorm), and the rotations of Q and K with the KV store
+// (rope_kvstore). Any other op touching a deferred op's buffers records it
+// on its own first, so fusion never changes what an op sees.
+// Options.NoFuse turns it off.
+//
+// Reuse: a step's commands depend only on its shape (rows, logit rows,
+// attention splits, GPU top-k) and on the activation buffers, not on the
+// token ids, positions, slots or block tables, which the kernels read from
+// host-visible buffers. So the engine records into a reusable command
+// buffer and, while consecutive steps keep the same shape (decoding), only
+// rewrites those inputs and resubmits it; a replayed step allocates
+// nothing but the returned logits. Options.NoReuse records every step.
+//
+// Sampling: StepSample selects each logit row's best candidates on the
+// GPU (kernels.TopK, exact comparisons in the sampler's total order) and
+// reads back only those when every row's sampler can finish from them
+// (sample.Sampler.SortedK: greedy, or top-k without a repetition penalty
+// on the history); the samplers run top-p, min-p, temperature and the
+// draw on the host in float64, so the tokens equal sampling the full
+// logits on the host for the same seed. Otherwise it falls back to the
+// full logits and the host sampler.
+//
 // Memory: weights are uploaded once at New (matrices split by rows into
 // buffers that fit one descriptor range); the token embedding stays in
 // host memory (the mapped GGUF file) and its rows for a step are

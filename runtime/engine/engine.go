@@ -27,6 +27,12 @@ type Options struct {
 	// dispatches with barriers so each one's time is its own); Profile()
 	// reports the totals per kernel.
 	Profile bool
+	// NoReuse records every step's command buffer afresh instead of
+	// replaying the last recording for a step of the same shape.
+	NoReuse bool
+	// NoFuse records every op as its own dispatch (no add+rmsnorm or
+	// rope+KV-store fusion), for comparisons and to isolate a kernel.
+	NoFuse bool
 }
 
 // Engine is a model on one device, ready to run steps.
@@ -43,13 +49,20 @@ type Engine struct {
 	cmd     *vk.Commands
 	prof    *profiler
 
-	batch     *llama.Batch
-	rows      int          // token rows of the current step
-	dirty     []*vk.Buffer // written since the last barrier
-	read      []*vk.Buffer // read since the last barrier
-	maxPos    int          // largest position of the step
-	logitRows []int        // rows that Gather keeps
-	err       error        // first error of the step
+	batch *llama.Batch
+	rows  int          // token rows of the current step
+	dirty []*vk.Buffer // written since the last barrier
+	read  []*vk.Buffer // read since the last barrier
+	err   error        // first error of the step
+
+	cur      shape    // the current step's shape
+	rec      recorded // the shape e.cmd holds a recording of
+	replay   bool     // the current step resubmits e.cmd as recorded
+	records  int      // steps recorded
+	replays  int      // steps replayed
+	pend     pending  // ops deferred for fusion
+	samp     gpuSampling
+	wantTopK int // candidates per logit row StepSample asks the GPU for
 }
 
 var _ llama.Ops[Act] = (*Engine)(nil)
@@ -84,6 +97,9 @@ func (e *Engine) init() error {
 	}
 	layout := cache.Layout{Type: e.opt.KVType, BlockSize: e.opt.BlockSize, KVHeads: m.Config.KVHeads, HeadDim: m.Config.HeadDim}
 	if err := e.k.attn.build(dev, m, layout, e.opt.MaxRows); err != nil {
+		return err
+	}
+	if err := e.k.buildFused(dev, m, layout, e.opt.NoFuse); err != nil {
 		return err
 	}
 	var err error
@@ -159,6 +175,7 @@ func (e *Engine) Close() {
 		e.prof.close()
 		e.prof = nil
 	}
+	e.samp.close()
 	if e.cmd != nil {
 		e.cmd.Close()
 		e.cmd = nil
@@ -185,6 +202,10 @@ type kernelSet struct {
 	add     *kernels.Binary
 	swiglu  *kernels.Binary
 	attn    attnKernels
+
+	addNorm   *kernels.AddRMSNorm  // nil with Options.NoFuse
+	ropeStore *kernels.RopeKVStore // nil with Options.NoFuse
+	topk      *kernels.TopK        // built on the first GPU-sampled step
 }
 
 func (k *kernelSet) build(dev *vk.Device, m *llama.Model) error {
@@ -224,4 +245,29 @@ func (k *kernelSet) close() {
 	}
 	k.rmsnorm, k.rope, k.add, k.swiglu = nil, nil, nil, nil
 	k.attn.close()
+	if k.addNorm != nil {
+		k.addNorm.Close()
+	}
+	if k.ropeStore != nil {
+		k.ropeStore.Close()
+	}
+	if k.topk != nil {
+		k.topk.Close()
+	}
+	k.addNorm, k.ropeStore, k.topk = nil, nil, nil
+}
+
+// buildFused builds the fused kernels unless fusion is off.
+func (k *kernelSet) buildFused(dev *vk.Device, m *llama.Model, l cache.Layout, off bool) error {
+	if off {
+		return nil
+	}
+	var err error
+	if k.addNorm, err = kernels.NewAddRMSNorm(dev, ""); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	if k.ropeStore, err = kernels.NewRopeKVStore(dev, l, m.Config.Heads, m.Config.RopeNeoX, ""); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	return nil
 }

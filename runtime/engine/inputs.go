@@ -5,6 +5,7 @@ import (
 
 	"github.com/vkllm/vkllm/cache"
 	"github.com/vkllm/vkllm/models/llama"
+	"github.com/vkllm/vkllm/runtime/kernels"
 	"github.com/vkllm/vkllm/runtime/vk"
 )
 
@@ -58,13 +59,8 @@ func (e *Engine) Begin(b *llama.Batch) error {
 	e.err = nil
 	e.arena.reset()
 	e.dirty, e.read = e.dirty[:0], e.read[:0]
-	if err := e.cmd.Begin(); err != nil {
-		return fmt.Errorf("engine: %w", err)
-	}
-	if e.prof != nil {
-		e.prof.begin(e.cmd)
-	}
-	return nil
+	e.pend = pending{}
+	return e.startRecording()
 }
 
 // writeInputs fills positions, slots, the attention meta buffer (a
@@ -81,7 +77,8 @@ func (e *Engine) writeInputs(b *llama.Batch) error {
 	}
 	pos, slots, meta := bytesI32(e.in.pos.Mapped()), bytesI32(e.in.slots.Mapped()), bytesI32(e.in.meta.Mapped())
 	nb := cache.BlockID(e.kv.NumBlocks())
-	e.logitRows, e.maxPos = e.logitRows[:0], 0
+	e.cur.logitRows = e.cur.logitRows[:0]
+	maxPos := 0
 	r, t := 0, 2*rows
 	for _, s := range b.Seqs {
 		if t+len(s.Blocks) > len(meta) {
@@ -96,16 +93,19 @@ func (e *Engine) writeInputs(b *llama.Batch) error {
 			t++
 		}
 		for _, o := range s.Logits {
-			e.logitRows = append(e.logitRows, r+o)
+			e.cur.logitRows = append(e.cur.logitRows, r+o)
 		}
 		for i := range s.Tokens {
 			p := s.Start + i
 			pos[r], meta[2*r], meta[2*r+1] = int32(p), int32(p), int32(off)
 			slots[r] = int32(s.Blocks[p/l.BlockSize])*int32(l.BlockSize) + int32(p%l.BlockSize)
-			e.maxPos = max(e.maxPos, p)
+			maxPos = max(maxPos, p)
 			r++
 		}
 	}
 	e.rows, e.batch = rows, b
+	e.cur.rows = rows
+	e.cur.topK = e.wantTopK
+	e.cur.splits = kernels.DecodeSplits(maxPos+1, rows, l.KVHeads)
 	return nil
 }

@@ -64,6 +64,9 @@ func (e *Engine) Embed(w *llama.Tensor) Act {
 			r++
 		}
 	}
+	if !e.recording() {
+		return out
+	}
 	size := uint64(4 * e.rows * w.Cols)
 	e.op("embed", nil, []*vk.Buffer{out.buf}, func(c *vk.Commands) error {
 		c.Copy(e.in.embed, 0, out.buf, 0, size)
@@ -75,10 +78,14 @@ func (e *Engine) Embed(w *llama.Tensor) Act {
 // RMSNorm normalises each row of x and scales it by w.
 func (e *Engine) RMSNorm(x Act, w *llama.Tensor, eps float32) Act {
 	out := e.alloc(x.rows, x.cols)
-	if e.err != nil || x.rows == 0 { // a step without logit rows stops after Gather
+	if !e.recording() || x.rows == 0 { // a step without logit rows stops after Gather
 		return out
 	}
 	wb := e.weights[w.ID].parts[0].buf
+	if e.fusedNorm(x, wb, eps, out) {
+		return out
+	}
+	e.flushFor(x.buf)
 	set, err := e.arena.set(e.k.rmsnorm, bind3(e.k.rmsnorm.Bind), x.bind(), vk.Bind(wb), out.bind())
 	e.fail(err)
 	e.op("rmsnorm", []*vk.Buffer{x.buf}, []*vk.Buffer{out.buf}, func(c *vk.Commands) error {
@@ -91,9 +98,10 @@ func (e *Engine) RMSNorm(x Act, w *llama.Tensor, eps float32) Act {
 // MatMul returns x · wᵀ, one dispatch per row part of w.
 func (e *Engine) MatMul(x Act, w *llama.Tensor) Act {
 	out := e.alloc(x.rows, w.Rows)
-	if e.err != nil || x.rows == 0 {
+	if !e.recording() || x.rows == 0 {
 		return out
 	}
+	e.flushFor(x.buf)
 	wt := e.weights[w.ID]
 	for _, p := range wt.parts {
 		y := vk.BindRange(out.buf, uint64(4*p.row0), out.buf.Size()-uint64(4*p.row0))
@@ -108,52 +116,75 @@ func (e *Engine) MatMul(x Act, w *llama.Tensor) Act {
 	return out
 }
 
-// Rope rotates every head of x in place by its row's position.
+// Rope rotates every head of x in place by its row's position. The
+// rotation is deferred: StoreKV fuses the rotations of Q and K with the
+// store; any other use of x records it on its own first.
 func (e *Engine) Rope(x Act, r llama.RopeSpec) Act {
-	if e.err != nil {
+	if !e.recording() {
 		return x
 	}
-	set, err := e.arena.set(e.k.rope, bind2(e.k.rope.Bind), x.bind(), vk.Bind(e.in.pos))
-	e.fail(err)
-	push := kernels.RopePush{HeadDim: uint32(r.HeadDim), Heads: uint32(x.cols / r.HeadDim), Tokens: uint32(x.rows),
-		Dims: uint32(r.Dims), Base: r.Base}
-	e.op("rope", []*vk.Buffer{x.buf}, []*vk.Buffer{x.buf}, func(c *vk.Commands) error {
-		e.k.rope.Record(c, set, push)
-		return nil
-	})
+	e.flushFor(x.buf)
+	if e.opt.NoFuse {
+		e.pend.ropes[0], e.pend.nropes = pendingRope{x: x, spec: r}, 1
+		e.recordRope(0)
+		return x
+	}
+	if e.pend.nropes == len(e.pend.ropes) {
+		e.recordRope(0)
+	}
+	e.pend.ropes[e.pend.nropes] = pendingRope{x: x, spec: r}
+	e.pend.nropes++
 	return x
 }
 
 // SwiGLU returns silu(gate) * up.
-func (e *Engine) SwiGLU(gate, up Act) Act { return e.binary("swiglu", e.k.swiglu, gate, up) }
+func (e *Engine) SwiGLU(gate, up Act) Act {
+	out := e.alloc(gate.rows, gate.cols)
+	if e.recording() {
+		e.flushFor(gate.buf, up.buf)
+		e.recordBinary("swiglu", e.k.swiglu, gate, up, out)
+	}
+	return out
+}
 
-// Add returns a + b.
-func (e *Engine) Add(a, b Act) Act { return e.binary("add", e.k.add, a, b) }
-
-func (e *Engine) binary(name string, k *kernels.Binary, a, b Act) Act {
+// Add returns a + b. The add is deferred so that the RMSNorm of its sum
+// (the next block's pre-norm) fuses with it.
+func (e *Engine) Add(a, b Act) Act {
 	out := e.alloc(a.rows, a.cols)
-	if e.err != nil {
+	if !e.recording() {
 		return out
 	}
+	e.flushFor(a.buf, b.buf)
+	e.pend.add, e.pend.addA, e.pend.addB, e.pend.addOut = true, a, b, out
+	if e.opt.NoFuse {
+		e.recordAdd()
+	}
+	return out
+}
+
+func (e *Engine) recordBinary(name string, k *kernels.Binary, a, b, out Act) {
 	set, err := e.arena.set(k, bind3(k.Bind), a.bind(), b.bind(), out.bind())
 	e.fail(err)
 	e.op(name, []*vk.Buffer{a.buf, b.buf}, []*vk.Buffer{out.buf}, func(c *vk.Commands) error {
 		k.Record(c, set, kernels.ElementwisePush{N: uint32(a.rows * a.cols)})
 		return nil
 	})
-	return out
 }
 
 // Gather copies the rows that need logits, in batch order, one copy per
 // run of consecutive rows.
 func (e *Engine) Gather(x Act) Act {
-	out := e.alloc(len(e.logitRows), x.cols)
-	if e.err != nil || out.rows == 0 {
+	out := e.alloc(len(e.cur.logitRows), x.cols)
+	if !e.recording() {
+		return out
+	}
+	e.flushAll() // the last block's residual add
+	if out.rows == 0 {
 		return out
 	}
 	rowBytes := uint64(4 * x.cols)
 	e.op("gather", []*vk.Buffer{x.buf}, []*vk.Buffer{out.buf}, func(c *vk.Commands) error {
-		rows := e.logitRows
+		rows := e.cur.logitRows
 		for i := 0; i < len(rows); {
 			j := i + 1
 			for j < len(rows) && rows[j] == rows[j-1]+1 {
@@ -168,34 +199,38 @@ func (e *Engine) Gather(x Act) Act {
 }
 
 // Finish copies the logits to the readback buffer, submits the step's
-// command buffer, waits, and returns a copy of the logits. After an error
-// in any op nothing is submitted and that error is returned.
+// command buffer (or resubmits the recorded one), waits, and returns a
+// copy of the logits. After an error in any op nothing is submitted and
+// that error is returned.
 func (e *Engine) Finish(logits Act) ([]float32, error) {
 	e.batch = nil
 	n := logits.rows * logits.cols
-	if n > 0 {
-		e.op("readback", []*vk.Buffer{logits.buf}, nil, func(c *vk.Commands) error {
-			c.Copy(logits.buf, 0, e.in.logits, 0, uint64(4*n))
-			return nil
-		})
+	if e.recording() {
+		e.flushAll()
+		e.recordResult(logits)
 	}
-	if e.prof != nil {
-		e.prof.end(e.cmd)
+	if err := e.submit(); err != nil {
+		return nil, err
 	}
-	endErr := e.cmd.End()
-	if e.err != nil {
-		return nil, e.err
-	}
-	if endErr != nil {
-		return nil, fmt.Errorf("engine: %w", endErr)
-	}
-	if err := e.dev.SubmitWait(e.cmd); err != nil {
-		return nil, fmt.Errorf("engine: step: %w", err)
-	}
-	if e.prof != nil {
-		if err := e.prof.collect(); err != nil {
-			return nil, err
-		}
+	if e.cur.topK > 0 {
+		return nil, e.readTop(logits.rows)
 	}
 	return append([]float32(nil), bytesF32(e.in.logits.Mapped())[:n]...), nil
+}
+
+// recordResult records the logits' way back: the top-k selection when the
+// step samples on the GPU, else a copy into the readback buffer.
+func (e *Engine) recordResult(logits Act) {
+	n := logits.rows * logits.cols
+	if n == 0 {
+		return
+	}
+	if e.cur.topK > 0 {
+		e.recordTop(logits)
+		return
+	}
+	e.op("readback", []*vk.Buffer{logits.buf}, nil, func(c *vk.Commands) error {
+		c.Copy(logits.buf, 0, e.in.logits, 0, uint64(4*n))
+		return nil
+	})
 }
