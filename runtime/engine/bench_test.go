@@ -16,6 +16,7 @@ import (
 	"github.com/vkllm/vkllm/models/quant"
 	"github.com/vkllm/vkllm/models/synth"
 	"github.com/vkllm/vkllm/runtime/cpu"
+	"github.com/vkllm/vkllm/runtime/sample"
 	"github.com/vkllm/vkllm/runtime/vk"
 	"github.com/vkllm/vkllm/runtime/vk/vktest"
 )
@@ -27,10 +28,25 @@ var benchModels = []struct {
 	path func(b *testing.B) string
 }{
 	{"stories260K-f32", func(b *testing.B) string { return testenv.Model(b, "stories260K-f32.gguf") }},
-	{"synth85M-q8_0", func(b *testing.B) string {
-		return synth.TempModel(b, synth.Config{Layers: 12, Dim: 768, Heads: 12, KVHeads: 4, FFN: 2048, Vocab: 512,
-			Context: 1024, Type: quant.Q8_0, Seed: 1})
-	}},
+	{"synth85M-q8_0", func(b *testing.B) string { return synth85M(b, quant.Q8_0) }},
+	{"synth85M-f16", func(b *testing.B) string { return synth85M(b, quant.F16) }},
+}
+
+func synth85M(b *testing.B, t quant.Type) string {
+	return synth.TempModel(b, synth.Config{Layers: 12, Dim: 768, Heads: 12, KVHeads: 4, FFN: 2048, Vocab: 512,
+		Context: 1024, Type: t, Seed: 1})
+}
+
+// benchModes compare the engine's speed features: every step recorded
+// with one dispatch per op (the engine before fusion and reuse), fused
+// ops, and fused ops with replayed command buffers.
+var benchModes = []struct {
+	name string
+	opt  Options
+}{
+	{"record", Options{NoFuse: true, NoReuse: true}},
+	{"fused", Options{NoReuse: true}},
+	{"fused+reuse", Options{}},
 }
 
 const (
@@ -51,25 +67,70 @@ func BenchmarkEngine(b *testing.B) {
 			defer l.Close()
 			m := l.Model
 			prompt := benchTokens(benchPrompt, m.Config.Vocab)
-			e := newEngine(b, dev, m, cache.KVInt8, (benchPrompt+benchGen)/16+2)
-			s, err := cpu.NewSessionOn(m, e, cpu.Options{})
-			require.NoError(b, err)
-			var st cpu.Stats
-			for b.Loop() {
-				got, err := s.Generate(context.Background(), prompt, cpu.GenerateParams{MaxTokens: benchGen, Sampler: argmax{}},
-					func(int32) error { return nil })
-				require.NoError(b, err)
-				st.PromptTokens += got.PromptTokens
-				st.PromptTime += got.PromptTime
-				st.GenTokens += got.GenTokens
-				st.GenTime += got.GenTime
+			for _, mode := range benchModes {
+				b.Run(mode.name, func(b *testing.B) { benchGenerate(b, dev, m, prompt, mode.opt) })
 			}
-			b.ReportMetric(st.PromptRate(), "prompt-tok/s")
-			b.ReportMetric(st.GenRate(), "gen-tok/s")
-			b.ReportMetric(float64(e.WeightBytes())*st.GenRate()/1e9, "weight-GB/s")
+			b.Run("fused+reuse+gpu-sample", func(b *testing.B) { benchSampleDecode(b, dev, m, prompt) })
 			logProfile(b, dev, m, prompt)
 		})
 	}
+}
+
+// benchGenerate reports prompt and generation tokens/s of a session over
+// an engine with opt (int8 KV), greedy on the host.
+func benchGenerate(b *testing.B, dev *vk.Device, m *llama.Model, prompt []int32, opt Options) {
+	opt.KVType = cache.KVInt8
+	opt.KV = device.Options{Blocks: (benchPrompt+benchGen)/16 + 2}
+	e, err := New(dev, m, opt)
+	require.NoError(b, err)
+	defer e.Close()
+	s, err := cpu.NewSessionOn(m, e, cpu.Options{})
+	require.NoError(b, err)
+	var st cpu.Stats
+	for b.Loop() {
+		got, err := s.Generate(context.Background(), prompt, cpu.GenerateParams{MaxTokens: benchGen, Sampler: argmax{}},
+			func(int32) error { return nil })
+		require.NoError(b, err)
+		st.PromptTokens += got.PromptTokens
+		st.PromptTime += got.PromptTime
+		st.GenTokens += got.GenTokens
+		st.GenTime += got.GenTime
+	}
+	b.ReportMetric(st.PromptRate(), "prompt-tok/s")
+	b.ReportMetric(st.GenRate(), "gen-tok/s")
+	b.ReportMetric(float64(e.WeightBytes())*st.GenRate()/1e9, "weight-GB/s")
+}
+
+// benchSampleDecode reports greedy generation tokens/s through
+// StepSample: the GPU picks each token, only its id comes back.
+func benchSampleDecode(b *testing.B, dev *vk.Device, m *llama.Model, prompt []int32) {
+	blocks := (benchPrompt+benchGen)/16 + 2
+	e, err := New(dev, m, Options{KVType: cache.KVInt8, KV: device.Options{Blocks: blocks}, MaxRows: benchPrompt})
+	require.NoError(b, err)
+	defer e.Close()
+	table := make([]cache.BlockID, blocks-1)
+	for i := range table {
+		table[i] = cache.BlockID(i + 1)
+	}
+	smp, hist := []*sample.Sampler{greedySampler(b)}, [][]int32{nil}
+	var gen time.Duration
+	tokens := 0
+	for b.Loop() {
+		seq := llama.Seq{Tokens: prompt, Blocks: table, Logits: []int{len(prompt) - 1}}
+		batch := &llama.Batch{BlockSize: 16, Seqs: []llama.Seq{seq}}
+		ids, err := e.StepSample(batch, smp, hist)
+		require.NoError(b, err)
+		start := time.Now()
+		for range benchGen {
+			batch.Seqs[0].Start += len(batch.Seqs[0].Tokens)
+			batch.Seqs[0].Tokens, batch.Seqs[0].Logits = []int32{ids[0]}, []int{0}
+			ids, err = e.StepSample(batch, smp, hist)
+			require.NoError(b, err)
+		}
+		gen += time.Since(start)
+		tokens += benchGen
+	}
+	b.ReportMetric(float64(tokens)/gen.Seconds(), "gen-tok/s")
 }
 
 // logProfile runs the prompt and a few decode steps on a profiling engine

@@ -11,6 +11,7 @@ import (
 	"github.com/vkllm/vkllm/internal/testenv"
 	"github.com/vkllm/vkllm/models/llama"
 	"github.com/vkllm/vkllm/runtime/kernels"
+	"github.com/vkllm/vkllm/runtime/sample"
 	"github.com/vkllm/vkllm/runtime/vk/vktest"
 )
 
@@ -133,9 +134,9 @@ func TestReusedStepAllocs(t *testing.T) {
 	step()
 	allocs := testing.AllocsPerRun(20, step)
 	assert.LessOrEqual(t, allocs, 1.0, "the returned logits only")
-	rows := []SampleRow{{Sampler: greedySampler(t)}}
+	smp, hist := []*sample.Sampler{greedySampler(t)}, [][]int32{nil}
 	sampleStep := func() {
-		_, err := e.StepSample(b, rows)
+		_, err := e.StepSample(b, smp, hist)
 		require.NoError(t, err)
 		b.Seqs[0].Start++
 	}

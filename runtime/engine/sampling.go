@@ -10,13 +10,6 @@ import (
 	"github.com/vkllm/vkllm/runtime/vk"
 )
 
-// SampleRow is what StepSample needs to sample one logit row: the
-// sequence's sampler and its token history (for the repetition penalty).
-type SampleRow struct {
-	Sampler *sample.Sampler
-	History []int32
-}
-
 // gpuSampling holds the top-k selection's buffers and descriptor sets,
 // made on the first GPU-sampled step.
 type gpuSampling struct {
@@ -43,7 +36,8 @@ func (g *gpuSampling) close() {
 }
 
 // StepSample runs one step and samples a token for each of the batch's
-// logit rows, in order, with rows[i]'s sampler. When every row's sampler
+// logit rows, in order, with smp[i] given the sequence's token history
+// hist[i] (for the repetition penalty). When every row's sampler
 // can take its token from the row's best candidates (greedy, or top-k
 // sampling without a repetition penalty on its history; see
 // sample.Sampler.SortedK), the GPU selects them (kernels.TopK) and only
@@ -51,13 +45,13 @@ func (g *gpuSampling) close() {
 // tokens equal what Sample would draw from the full logits. Otherwise the
 // logits are read back and sampled on the host. The returned slice is
 // reused by the next call.
-func (e *Engine) StepSample(b *llama.Batch, rows []SampleRow) ([]int32, error) {
-	if len(rows) != b.LogitRows() {
-		return nil, fmt.Errorf("engine: %d samplers for %d logit rows", len(rows), b.LogitRows())
+func (e *Engine) StepSample(b *llama.Batch, smp []*sample.Sampler, hist [][]int32) ([]int32, error) {
+	if len(smp) != b.LogitRows() || len(hist) != len(smp) {
+		return nil, fmt.Errorf("engine: %d samplers and %d histories for %d logit rows", len(smp), len(hist), b.LogitRows())
 	}
-	k := gpuTopK(rows)
+	k := gpuTopK(smp, hist)
 	if k == 0 {
-		return e.sampleOnHost(b, rows)
+		return e.sampleOnHost(b, smp, hist)
 	}
 	if err := e.samp.ensure(e, k); err != nil {
 		return nil, err
@@ -69,18 +63,18 @@ func (e *Engine) StepSample(b *llama.Batch, rows []SampleRow) ([]int32, error) {
 		return nil, err
 	}
 	e.samp.ids = e.samp.ids[:0]
-	for i, r := range rows {
-		e.samp.ids = append(e.samp.ids, r.Sampler.SampleSorted(e.samp.cands[i*k:(i+1)*k]))
+	for i, s := range smp {
+		e.samp.ids = append(e.samp.ids, s.SampleSorted(e.samp.cands[i*k:(i+1)*k]))
 	}
 	return e.samp.ids, nil
 }
 
 // gpuTopK returns the candidates per row the GPU must select for every
 // row's sampler, or 0 when some row needs its whole logits.
-func gpuTopK(rows []SampleRow) int {
+func gpuTopK(smp []*sample.Sampler, hist [][]int32) int {
 	k := 0
-	for _, r := range rows {
-		n, ok := r.Sampler.SortedK(r.History)
+	for i, s := range smp {
+		n, ok := s.SortedK(hist[i])
 		if !ok || n > kernels.MaxTopK {
 			return 0
 		}
@@ -90,15 +84,15 @@ func gpuTopK(rows []SampleRow) int {
 }
 
 // sampleOnHost is the fallback: full logits back, the CPU sampler.
-func (e *Engine) sampleOnHost(b *llama.Batch, rows []SampleRow) ([]int32, error) {
+func (e *Engine) sampleOnHost(b *llama.Batch, smp []*sample.Sampler, hist [][]int32) ([]int32, error) {
 	logits, err := e.Step(b)
 	if err != nil {
 		return nil, err
 	}
 	v := e.model.Config.Vocab
 	e.samp.ids = e.samp.ids[:0]
-	for i, r := range rows {
-		e.samp.ids = append(e.samp.ids, r.Sampler.Sample(logits[i*v:(i+1)*v], r.History))
+	for i, s := range smp {
+		e.samp.ids = append(e.samp.ids, s.Sample(logits[i*v:(i+1)*v], hist[i]))
 	}
 	return e.samp.ids, nil
 }

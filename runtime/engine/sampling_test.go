@@ -25,7 +25,8 @@ func greedySampler(t testing.TB) *sample.Sampler {
 func generate(t *testing.T, e *Engine, p sample.Params, n int, gpu bool) [2][]int32 {
 	t.Helper()
 	var hist [2][]int32
-	var rows []SampleRow
+	var smp []*sample.Sampler
+	hs := make([][]int32, 2)
 	seqs := []llama.Seq{
 		{Tokens: []int32{1, 403, 407, 261}, Blocks: []cache.BlockID{1, 2, 3, 4}, Logits: []int{3}},
 		{Tokens: []int32{1, 261}, Blocks: []cache.BlockID{5, 6, 7, 8}, Logits: []int{1}},
@@ -35,26 +36,24 @@ func generate(t *testing.T, e *Engine, p sample.Params, n int, gpu bool) [2][]in
 		sp.Seed += uint64(i)
 		s, err := sample.New(sp)
 		require.NoError(t, err)
-		rows = append(rows, SampleRow{Sampler: s})
+		smp = append(smp, s)
 	}
 	v := e.Model().Config.Vocab
 	anyGPU := false
 	for range n {
-		for i := range rows {
-			rows[i].History = hist[i]
-		}
-		anyGPU = anyGPU || gpuTopK(rows) > 0
+		copy(hs, hist[:])
+		anyGPU = anyGPU || gpuTopK(smp, hs) > 0
 		b := &llama.Batch{BlockSize: 16, Seqs: seqs}
 		var ids []int32
 		if gpu {
-			got, err := e.StepSample(b, rows)
+			got, err := e.StepSample(b, smp, hs)
 			require.NoError(t, err)
 			ids = got
 		} else {
 			logits, err := e.Step(b)
 			require.NoError(t, err)
-			for i, r := range rows {
-				ids = append(ids, r.Sampler.Sample(logits[i*v:(i+1)*v], r.History))
+			for i, s := range smp {
+				ids = append(ids, s.Sample(logits[i*v:(i+1)*v], hs[i]))
 			}
 		}
 		for i := range seqs {
@@ -116,6 +115,6 @@ func TestStepSampleRowCount(t *testing.T) {
 	l := openModel(t, testenv.Model(t, "stories260K-f32.gguf"))
 	e := newEngine(t, dev, l.Model, cache.KVF32, 9)
 	b := &llama.Batch{BlockSize: 16, Seqs: []llama.Seq{{Tokens: []int32{1}, Blocks: []cache.BlockID{1}, Logits: []int{0}}}}
-	_, err := e.StepSample(b, nil)
+	_, err := e.StepSample(b, nil, nil)
 	assert.ErrorContains(t, err, "samplers")
 }
