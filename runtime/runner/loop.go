@@ -113,9 +113,8 @@ func (r *Runner) shutdown() {
 func (r *Runner) run(plan *sched.Plan) (sampled []int32, errs []error) {
 	b := r.toBatch(plan)
 	sampled, errs = make([]int32, len(plan.Seqs)), make([]error, len(plan.Seqs))
-	logits, err := r.stepChecked(b)
+	err := r.stepSampled(b, plan.Seqs, sampled)
 	if err == nil {
-		r.sampleRows(plan.Seqs, logits, sampled)
 		return sampled, errs
 	}
 	if len(b.Seqs) == 1 {
@@ -124,9 +123,7 @@ func (r *Runner) run(plan *sched.Plan) (sampled []int32, errs []error) {
 	}
 	for i := range b.Seqs {
 		one := llama.Batch{Seqs: b.Seqs[i : i+1], BlockSize: b.BlockSize}
-		if logits, errs[i] = r.stepChecked(&one); errs[i] == nil {
-			r.sampleRows(plan.Seqs[i:i+1], logits, sampled[i:i+1])
-		}
+		errs[i] = r.stepSampled(&one, plan.Seqs[i:i+1], sampled[i:i+1])
 	}
 	return sampled, errs
 }

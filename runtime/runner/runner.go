@@ -81,6 +81,8 @@ type Runner struct {
 	live  map[sched.SeqID]*request // loop goroutine only
 	batch llama.Batch              // loop goroutine only: reused per step
 	rows  []int                    // loop goroutine only: logit offsets of batch
+	smps  []*sample.Sampler        // loop goroutine only: samplers of batch's logit rows
+	hists [][]int32                // loop goroutine only: their histories
 
 	statsMu sync.Mutex
 	stats   Stats
