@@ -19,3 +19,14 @@ void rd_range(uint o, uint n, uint dst) {
 		lo = hi;
 	}
 }
+
+#ifdef DQ_HAS_GROUPS
+// dq_gword returns word k of the quants of a block that starts in group
+// word ws after its fp16 d: the block starts at byte 4·ws + (odd ? 2 : 0),
+// so its quants start 2 bytes into word ws, or word-aligned at ws + 1.
+// With ws, odd and k constant (unrolled loops) this folds to one word or
+// one funnel shift.
+uint dq_gword(uint ws, bool odd, uint k) {
+	return odd ? dq_g[ws + 1u + k] : (dq_g[ws + k] >> 16) | (dq_g[ws + k + 1u] << 16);
+}
+#endif

@@ -28,6 +28,15 @@ void dq_unit(uint blk, uint i) {
 }
 #else
 uint rb[8];
+#ifdef DQ_GROUPS
+// Groups (matvec_rows.comp): 8 blocks are 272 bytes, 17 whole uvec4s, so a
+// row of a multiple of 8 blocks starts 16-byte aligned and its groups can
+// be read with vector loads into dq_g.
+#define DQ_HAS_GROUPS
+const uint DQ_G = 8;
+const uint DQ_GV = 17;
+uint dq_g[DQ_GV * 4];
+#endif
 #include "dequant_even.glsl"
 
 // unpack_i8x4 is in common.glsl.
@@ -42,3 +51,15 @@ void dq_unit(uint blk, uint i) {
 #endif
 
 void dq_head(uint blk) {}
+
+#ifdef DQ_HAS_GROUPS
+// dq_group_unit decodes block b (0..DQ_G) of the group in dq_g.
+void dq_group_unit(uint b) {
+	uint ws = (34u * b) / 4u;
+	bool odd = (b & 1u) != 0u;
+	wd = unpackHalf2x16(odd ? dq_g[ws] >> 16 : dq_g[ws]).x;
+	for (uint k = 0; k < 8; k++) {
+		wv[k] = unpack_i8x4(dq_gword(ws, odd, k));
+	}
+}
+#endif

@@ -20,9 +20,12 @@ const (
 	// Storage8: 8-bit types in storage buffers (storageBuffer8BitAccess,
 	// VK_KHR_8bit_storage on Vulkan 1.1).
 	Storage8
+	// SubgroupShuffle: subgroupShuffle in compute shaders
+	// (VK_SUBGROUP_FEATURE_SHUFFLE_BIT in the compute stage).
+	SubgroupShuffle
 )
 
-var featureNames = []string{"subgroup", "storage16", "storage8"}
+var featureNames = []string{"subgroup", "storage16", "storage8", "shuffle"}
 
 // String lists the features joined by "+", or "none".
 func (f Feature) String() string {
@@ -67,41 +70,50 @@ var Variants = []Variant{
 	fast("softmax_sg", "softmax.comp", SubgroupArithmetic),
 	portable("matvec_f32", "matvec.comp", "WTYPE_F32"),
 	portable("matvec_f32_rows", "matvec.comp", "WTYPE_F32", "ROWS"),
+	fast("matvec_f32_rows_sx", "matvec_rows.comp", SubgroupShuffle, "WTYPE_F32"),
 	fast("matvec_f32_sg", "matvec.comp", SubgroupArithmetic, "WTYPE_F32"),
 	portable("matmul_f32", "matmul.comp", "WTYPE_F32"),
 	portable("matvec_f16", "matvec.comp", "WTYPE_F16"),
 	portable("matvec_f16_rows", "matvec.comp", "WTYPE_F16", "ROWS"),
+	fast("matvec_f16_rows_sx", "matvec_rows.comp", SubgroupShuffle, "WTYPE_F16"),
 	fast("matvec_f16_sg", "matvec.comp", SubgroupArithmetic, "WTYPE_F16"),
 	fast("matvec_f16_sg_s16", "matvec.comp", SubgroupArithmetic|Storage16, "WTYPE_F16"),
 	portable("matmul_f16", "matmul.comp", "WTYPE_F16"),
 	portable("matvec_bf16", "matvec.comp", "WTYPE_BF16"),
 	portable("matvec_bf16_rows", "matvec.comp", "WTYPE_BF16", "ROWS"),
+	fast("matvec_bf16_rows_sx", "matvec_rows.comp", SubgroupShuffle, "WTYPE_BF16"),
 	fast("matvec_bf16_sg", "matvec.comp", SubgroupArithmetic, "WTYPE_BF16"),
 	fast("matvec_bf16_sg_s16", "matvec.comp", SubgroupArithmetic|Storage16, "WTYPE_BF16"),
 	portable("matmul_bf16", "matmul.comp", "WTYPE_BF16"),
 	portable("matvec_q8_0", "matvec.comp", "WTYPE_Q8_0"),
 	portable("matvec_q8_0_rows", "matvec.comp", "WTYPE_Q8_0", "ROWS"),
+	fast("matvec_q8_0_rows_sx", "matvec_rows.comp", SubgroupShuffle, "WTYPE_Q8_0"),
 	fast("matvec_q8_0_sg", "matvec.comp", SubgroupArithmetic, "WTYPE_Q8_0"),
 	fast("matvec_q8_0_sg_s8", "matvec.comp", SubgroupArithmetic|Storage8|Storage16, "WTYPE_Q8_0"),
 	portable("matmul_q8_0", "matmul.comp", "WTYPE_Q8_0"),
 	portable("matvec_q4_0", "matvec.comp", "WTYPE_Q4_0"),
 	portable("matvec_q4_0_rows", "matvec.comp", "WTYPE_Q4_0", "ROWS"),
+	fast("matvec_q4_0_rows_sx", "matvec_rows.comp", SubgroupShuffle, "WTYPE_Q4_0"),
 	fast("matvec_q4_0_sg", "matvec.comp", SubgroupArithmetic, "WTYPE_Q4_0"),
 	portable("matmul_q4_0", "matmul.comp", "WTYPE_Q4_0"),
 	portable("matvec_q4_1", "matvec.comp", "WTYPE_Q4_1"),
 	portable("matvec_q4_1_rows", "matvec.comp", "WTYPE_Q4_1", "ROWS"),
+	fast("matvec_q4_1_rows_sx", "matvec_rows.comp", SubgroupShuffle, "WTYPE_Q4_1"),
 	fast("matvec_q4_1_sg", "matvec.comp", SubgroupArithmetic, "WTYPE_Q4_1"),
 	portable("matmul_q4_1", "matmul.comp", "WTYPE_Q4_1"),
 	portable("matvec_q4_k", "matvec.comp", "WTYPE_Q4_K"),
 	portable("matvec_q4_k_rows", "matvec.comp", "WTYPE_Q4_K", "ROWS"),
+	fast("matvec_q4_k_rows_sx", "matvec_rows.comp", SubgroupShuffle, "WTYPE_Q4_K"),
 	fast("matvec_q4_k_sg", "matvec.comp", SubgroupArithmetic, "WTYPE_Q4_K"),
 	portable("matmul_q4_k", "matmul.comp", "WTYPE_Q4_K"),
 	portable("matvec_q5_k", "matvec.comp", "WTYPE_Q5_K"),
 	portable("matvec_q5_k_rows", "matvec.comp", "WTYPE_Q5_K", "ROWS"),
+	fast("matvec_q5_k_rows_sx", "matvec_rows.comp", SubgroupShuffle, "WTYPE_Q5_K"),
 	fast("matvec_q5_k_sg", "matvec.comp", SubgroupArithmetic, "WTYPE_Q5_K"),
 	portable("matmul_q5_k", "matmul.comp", "WTYPE_Q5_K"),
 	portable("matvec_q6_k", "matvec.comp", "WTYPE_Q6_K"),
 	portable("matvec_q6_k_rows", "matvec.comp", "WTYPE_Q6_K", "ROWS"),
+	fast("matvec_q6_k_rows_sx", "matvec_rows.comp", SubgroupShuffle, "WTYPE_Q6_K"),
 	fast("matvec_q6_k_sg", "matvec.comp", SubgroupArithmetic, "WTYPE_Q6_K"),
 	portable("matmul_q6_k", "matmul.comp", "WTYPE_Q6_K"),
 	portable("kvstore_f32", "kvstore.comp", "KV_F32"),

@@ -63,8 +63,8 @@ var matmulKernels = map[quant.Type]string{}
 // Weight kernels register their specs with the table in spec.go: one
 // matvec and one matmul kernel per format. Matvec variants are listed for
 // GPUs (subgroup reductions first, the portable cooperative layout before
-// the portable one-row-per-invocation layout, which NewMatVec prefers on
-// CPU drivers).
+// the one-row-per-invocation layouts, which NewMatVec prefers on CPU
+// drivers: _rows_sx where subgroup shuffles exist, else _rows).
 func init() {
 	for _, t := range WeightTypes {
 		name := strings.ToLower(t.String())
@@ -77,7 +77,7 @@ func init() {
 		case quant.Q8_0:
 			vs = append(vs, mv+"_sg_s8")
 		}
-		vs = append(vs, mv+"_sg", mv, mv+"_rows")
+		vs = append(vs, mv+"_sg", mv, mv+"_rows_sx", mv+"_rows")
 		specs = append(specs,
 			spec{name: mv, variants: vs, bindings: 3, push: 20, wg: 32},
 			spec{name: mm, variants: []string{mm}, bindings: 3, push: 20, wg: 64})
@@ -90,7 +90,9 @@ func init() {
 type MatVec struct {
 	*program
 	typ  quant.Type
-	rows bool    // one row per invocation (the _rows variant)
+	rows bool    // one row per invocation (the _rows variants)
+	sx   bool    // matvec_rows.comp (the _rows_sx variant): always one row
+	sg   uint32  // SG specialization constant (matvec_rows.comp)
 	mm   *matMul // built on first use
 }
 
@@ -104,17 +106,44 @@ func NewMatVec(dev *vk.Device, t quant.Type, variant string) (*MatVec, error) {
 		return nil, fmt.Errorf("kernels: matvec with %v weights: %w", t, vk.ErrUnsupported)
 	}
 	if variant == "" && dev.Physical().Type == vk.TypeCPU {
-		variant = name + "_rows"
+		variant = cpuVariant(dev, name)
 	}
-	def := uint32(matvecRows)
-	if strings.HasSuffix(variant, "_rows") {
-		def = laneRows(t)
-	}
-	p, err := newProgram(dev, name, variant, def, 1)
+	s, err := lookupSpec(name)
 	if err != nil {
 		return nil, err
 	}
-	return &MatVec{program: p, typ: t, rows: strings.HasSuffix(p.variant.Name, "_rows")}, nil
+	v, err := chooseVariant(s, variant, FeaturesOf(dev.Features()))
+	if err != nil {
+		return nil, err
+	}
+	k := &MatVec{typ: t, rows: isRows(v.Name), sx: strings.HasSuffix(v.Name, "_rows_sx"), sg: subgroupSize(dev)}
+	p, err := newProgram(dev, name, v.Name, k.nrows(), 1, k.sg)
+	if err != nil {
+		return nil, err
+	}
+	k.program = p
+	return k, nil
+}
+
+// cpuVariant picks the variant for a CPU device: the one-row-per-invocation
+// layout (no reduction, no shared memory), with x shared through subgroup
+// shuffles where the device allows.
+func cpuVariant(dev *vk.Device, name string) string {
+	if dev.Features().SubgroupShuffle {
+		return name + "_rows_sx"
+	}
+	return name + "_rows"
+}
+
+// isRows reports whether variant uses a one-row-per-invocation layout.
+func isRows(variant string) bool {
+	return strings.HasSuffix(variant, "_rows") || strings.HasSuffix(variant, "_rows_sx")
+}
+
+// subgroupSize returns the subgroup size matvec_rows.comp cuts its x
+// window for (the shader checks it and loads x directly on a mismatch).
+func subgroupSize(dev *vk.Device) uint32 {
+	return max(1, min(dev.Physical().Subgroup.Size, 128))
 }
 
 // WeightBytes returns the buffer size the weights need: the matrix rounded
@@ -168,7 +197,7 @@ func (k *MatVec) Record(c *vk.Commands, set *vk.DescriptorSet, p MatVecPush) err
 }
 
 func (k *MatVec) recordMatVec(c *vk.Commands, set *vk.DescriptorSet, p MatVecPush) error {
-	pl, err := k.pipeline(k.nrows(), min(p.N, MaxBatch))
+	pl, err := k.pipeline(k.nrows(), min(p.N, MaxBatch), k.sg)
 	if err != nil {
 		return err
 	}
@@ -195,6 +224,9 @@ func (k *MatVec) MatMulMin() uint32 {
 
 // nrows returns the NROWS specialization constant of the variant in use.
 func (k *MatVec) nrows() uint32 {
+	if k.sx {
+		return 1
+	}
 	if k.rows {
 		return laneRows(k.typ)
 	}
@@ -205,7 +237,7 @@ func (k *MatVec) nrows() uint32 {
 // (the matmul pipeline too when n reaches MatMulMin).
 func (k *MatVec) Prepare(n int) error {
 	for b := 1; b <= min(n, MaxBatch); b++ {
-		if _, err := k.pipeline(k.nrows(), uint32(b)); err != nil {
+		if _, err := k.pipeline(k.nrows(), uint32(b), k.sg); err != nil {
 			return err
 		}
 	}

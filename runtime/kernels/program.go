@@ -20,6 +20,9 @@ func FeaturesOf(f vk.Features) shaders.Feature {
 	if f.Storage8Bit {
 		s |= shaders.Storage8
 	}
+	if f.SubgroupShuffle {
+		s |= shaders.SubgroupShuffle
+	}
 	return s
 }
 

@@ -9,7 +9,7 @@ import (
 	"github.com/vkllm/vkllm/shaders"
 )
 
-const allFeatures = shaders.SubgroupArithmetic | shaders.Storage16 | shaders.Storage8
+const allFeatures = shaders.SubgroupArithmetic | shaders.Storage16 | shaders.Storage8 | shaders.SubgroupShuffle
 
 // TestSpecsPortableLast checks every kernel can run on a bare Vulkan 1.1
 // device and names only variants that exist.

@@ -1,0 +1,146 @@
+#version 450
+// matvec_rows.comp: y[b][r] = Σ_c W[r][c] · x[b][c] like matvec.comp, in
+// its one-row-per-invocation layout (ROWS) for CPU drivers, with the input
+// vectors shared between the lanes of a subgroup by shuffles.
+//
+// Bindings (set 0):  0 W: rows in the layout picked by WTYPE_<type>
+//                    1 x float[n][x_stride] (readonly)
+//                    2 y float[n][y_stride] (writeonly)
+// Specialization:    0 WG workgroup size (a multiple of SG)
+//                    1 NROWS (unused: one row per invocation)
+//                    2 BATCH input vectors per workgroup
+//                    3 SG the subgroup size (x window width in vec4s)
+// Push constants:    as matvec.comp                (kernels.MatVecPush)
+// Defines:           WTYPE_<type> (dequant.glsl)
+//
+// Why: lavapipe runs a subgroup's lanes as one SIMD batch but loads memory
+// inside loops one lane and one component at a time, even when every lane
+// reads the same address. In matvec.comp's ROWS layout each lane loads all
+// of x for its row, so a Q8_0 block (9 weight words) costs 32 x loads per
+// lane. Here the lanes of a subgroup load a window of SG vec4s of x once
+// (one vec4 each) and pass them around with subgroupShuffle at a constant
+// lane (a register permute on lavapipe), cutting x loads by SG.
+//
+// Window: XL vec4 loads per lane cover XW = XL·SG vec4s of x, at least one
+// unit (UPW units when a unit is shorter than the window). SG must equal
+// the subgroup size: lavapipe executes both sides of every branch, so a
+// run-time fallback would cost as much as the loads it saves.
+//
+// Groups: loads cost per load instruction (a loop over the lanes) more
+// than per component, so formats that define DQ_HAS_GROUPS (with DQ_G,
+// DQ_GV, dq_g and dq_group_unit; dequant_<type>.glsl)
+// read DQ_G blocks at a time as DQ_GV uvec4s when each row holds whole
+// groups (they then start 16-byte aligned), instead of one word at a time;
+// other rows take the per-unit path.
+// Dispatch ceil(rows/WG) workgroups per z (split over x and y).
+#extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_KHR_shader_subgroup_shuffle : require
+
+layout(local_size_x_id = 0) in;
+layout(constant_id = 0) const uint WG = 64;
+layout(constant_id = 1) const uint NROWS = 1;
+layout(constant_id = 2) const uint BATCH = 1;
+layout(constant_id = 3) const uint SG = 8;
+
+layout(push_constant) uniform Push {
+	uint rows;
+	uint cols;
+	uint x_stride;
+	uint y_stride;
+	uint n;
+} p;
+
+layout(set = 0, binding = 1) readonly buffer X { vec4 x4[]; };
+layout(set = 0, binding = 2) writeonly buffer Y { float y[]; };
+
+#define DQ_GROUPS
+#include "common.glsl"
+#include "dequant.glsl"
+
+const uint XL = DQ_V4 > SG ? DQ_V4 / SG : 1u; // vec4 loads per lane per window
+const uint XW = XL * SG;                       // vec4s of x per window
+const uint UPW = XW / DQ_V4;                   // units per window
+
+float acc[BATCH];
+vec4 xl[XL * BATCH]; // this lane's part of the window, per vector
+
+// load_window loads vec4s v0 + m·SG + lane (m < XL) of each vector b0+b;
+// vectors past n (in the last z group) repeat the last one (their sums are
+// not stored), lanes past the row's end load its last vec4 (unused).
+void load_window(uint b0, uint v0) {
+	uint last = p.cols / 4u - 1u;
+	for (uint b = 0; b < BATCH; b++) {
+		uint xr = min(b0 + b, p.n - 1u) * (p.x_stride / 4u);
+		for (uint m = 0; m < XL; m++) {
+			xl[b * XL + m] = x4[xr + min(v0 + m * SG + gl_SubgroupInvocationID, last)];
+		}
+	}
+}
+
+// add_unit adds the decoded unit (wv, wd) times the window's unit uw to
+// acc.
+void add_unit(uint uw) {
+	for (uint b = 0; b < BATCH; b++) {
+		float s = 0.0;
+		for (uint k = 0; k < DQ_V4; k++) {
+			uint w = uw * DQ_V4 + k;
+			s += dot(wv[k], subgroupShuffle(xl[b * XL + w / SG], w % SG));
+		}
+		acc[b] += s * wd;
+	}
+}
+
+#ifdef DQ_HAS_GROUPS
+layout(set = 0, binding = 0) readonly buffer WG4 { uvec4 wq4[]; };
+
+// add_groups adds the row's first groups·DQ_G blocks to acc.
+void add_groups(uint row, uint b0, uint groups) {
+	for (uint gi = 0; gi < groups; gi++) {
+		uint base = (row * groups + gi) * DQ_GV;
+		for (uint i = 0; i < DQ_GV; i++) {
+			uvec4 q = wq4[base + i];
+			for (uint c = 0; c < 4; c++) {
+				dq_g[4 * i + c] = q[c];
+			}
+		}
+		for (uint b = 0; b < DQ_G; b++) {
+			load_window(b0, (gi * DQ_G + b) * DQ_V4);
+			dq_group_unit(b);
+			add_unit(0);
+		}
+	}
+}
+#endif
+
+void main() {
+	uint b0 = gl_WorkGroupID.z * BATCH;
+	uint first = global_linear();
+	uint row = min(first, p.rows - 1u); // tail lanes compute rows they do not store
+	for (uint b = 0; b < BATCH; b++) {
+		acc[b] = 0.0;
+	}
+	uint bpr = p.cols / DQ_QK;
+	uint u0 = 0; // first unit left for the per-unit path
+#ifdef DQ_HAS_GROUPS
+	// A loop, not a branch: lavapipe skips a loop no lane enters.
+	uint groups = bpr % DQ_G == 0u ? bpr / DQ_G : 0u;
+	add_groups(row, b0, groups);
+	u0 = groups * DQ_G * DQ_UPB;
+#endif
+	uint units = bpr * DQ_UPB;
+	for (uint u = u0; u < units; u += UPW) {
+		load_window(b0, u * DQ_V4);
+		for (uint uw = 0; uw < UPW && u + uw < units; uw++) {
+			uint blk = row * bpr + (u + uw) / DQ_UPB;
+			dq_head(blk);
+			dq_unit(blk, (u + uw) % DQ_UPB);
+			add_unit(uw);
+		}
+	}
+	if (first < p.rows) {
+		for (uint b = 0; b < BATCH && b0 + b < p.n; b++) {
+			y[(b0 + b) * p.y_stride + first] = acc[b];
+		}
+	}
+}
