@@ -58,7 +58,7 @@ void dq_group_unit(uint b) {
 	uint ws = (34u * b) / 4u;
 	bool odd = (b & 1u) != 0u;
 	wd = unpackHalf2x16(odd ? dq_g[ws] >> 16 : dq_g[ws]).x;
-	for (uint k = 0; k < 8; k++) {
+	[[unroll]] for (uint k = 0; k < 8; k++) {
 		wv[k] = unpack_i8x4(dq_gword(ws, odd, k));
 	}
 }

@@ -26,6 +26,10 @@
 // the subgroup size: lavapipe executes both sides of every branch, so a
 // run-time fallback would cost as much as the loads it saves.
 //
+// Loops over constants carry [[unroll]]: lavapipe (Mesa 22.3) leaves them
+// rolled, and an array indexed by a loop counter then lives in memory
+// (Q8_0 groups ran at half the speed).
+//
 // Groups: loads cost per load instruction (a loop over the lanes) more
 // than per component, so formats that define DQ_HAS_GROUPS (with DQ_G,
 // DQ_GV, dq_g and dq_group_unit; dequant_<type>.glsl)
@@ -36,6 +40,7 @@
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_shuffle : require
+#extension GL_EXT_control_flow_attributes : require
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 64;
@@ -70,9 +75,9 @@ vec4 xl[XL * BATCH]; // this lane's part of the window, per vector
 // not stored), lanes past the row's end load its last vec4 (unused).
 void load_window(uint b0, uint v0) {
 	uint last = p.cols / 4u - 1u;
-	for (uint b = 0; b < BATCH; b++) {
+	[[unroll]] for (uint b = 0; b < BATCH; b++) {
 		uint xr = min(b0 + b, p.n - 1u) * (p.x_stride / 4u);
-		for (uint m = 0; m < XL; m++) {
+		[[unroll]] for (uint m = 0; m < XL; m++) {
 			xl[b * XL + m] = x4[xr + min(v0 + m * SG + gl_SubgroupInvocationID, last)];
 		}
 	}
@@ -81,9 +86,9 @@ void load_window(uint b0, uint v0) {
 // add_unit adds the decoded unit (wv, wd) times the window's unit uw to
 // acc.
 void add_unit(uint uw) {
-	for (uint b = 0; b < BATCH; b++) {
+	[[unroll]] for (uint b = 0; b < BATCH; b++) {
 		float s = 0.0;
-		for (uint k = 0; k < DQ_V4; k++) {
+		[[unroll]] for (uint k = 0; k < DQ_V4; k++) {
 			uint w = uw * DQ_V4 + k;
 			s += dot(wv[k], subgroupShuffle(xl[b * XL + w / SG], w % SG));
 		}
@@ -98,13 +103,13 @@ layout(set = 0, binding = 0) readonly buffer WG4 { uvec4 wq4[]; };
 void add_groups(uint row, uint b0, uint groups) {
 	for (uint gi = 0; gi < groups; gi++) {
 		uint base = (row * groups + gi) * DQ_GV;
-		for (uint i = 0; i < DQ_GV; i++) {
+		[[unroll]] for (uint i = 0; i < DQ_GV; i++) {
 			uvec4 q = wq4[base + i];
-			for (uint c = 0; c < 4; c++) {
+			[[unroll]] for (uint c = 0; c < 4; c++) {
 				dq_g[4 * i + c] = q[c];
 			}
 		}
-		for (uint b = 0; b < DQ_G; b++) {
+		[[unroll]] for (uint b = 0; b < DQ_G; b++) {
 			load_window(b0, (gi * DQ_G + b) * DQ_V4);
 			dq_group_unit(b);
 			add_unit(0);
