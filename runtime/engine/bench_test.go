@@ -70,7 +70,8 @@ func BenchmarkEngine(b *testing.B) {
 			for _, mode := range benchModes {
 				b.Run(mode.name, func(b *testing.B) { benchGenerate(b, dev, m, prompt, mode.opt) })
 			}
-			b.Run("fused+reuse+gpu-sample", func(b *testing.B) { benchSampleDecode(b, dev, m, prompt) })
+			b.Run("decode-loop/host-sample", func(b *testing.B) { benchSampleDecode(b, dev, m, prompt, false) })
+			b.Run("decode-loop/gpu-sample", func(b *testing.B) { benchSampleDecode(b, dev, m, prompt, true) })
 			logProfile(b, dev, m, prompt)
 		})
 	}
@@ -101,11 +102,13 @@ func benchGenerate(b *testing.B, dev *vk.Device, m *llama.Model, prompt []int32,
 	b.ReportMetric(float64(e.WeightBytes())*st.GenRate()/1e9, "weight-GB/s")
 }
 
-// benchSampleDecode reports greedy generation tokens/s through
-// StepSample: the GPU picks each token, only its id comes back.
-func benchSampleDecode(b *testing.B, dev *vk.Device, m *llama.Model, prompt []int32) {
+// benchSampleDecode reports greedy generation tokens/s of a plain decode
+// loop (the prompt in MaxRows chunks, then one token per step, counted as
+// Generate counts them): through StepSample when gpu (the GPU picks each
+// token and only its id comes back), else Step and the host sampler.
+func benchSampleDecode(b *testing.B, dev *vk.Device, m *llama.Model, prompt []int32, gpu bool) {
 	blocks := (benchPrompt+benchGen)/16 + 2
-	e, err := New(dev, m, Options{KVType: cache.KVInt8, KV: device.Options{Blocks: blocks}, MaxRows: benchPrompt})
+	e, err := New(dev, m, Options{KVType: cache.KVInt8, KV: device.Options{Blocks: blocks}})
 	require.NoError(b, err)
 	defer e.Close()
 	table := make([]cache.BlockID, blocks-1)
@@ -113,19 +116,32 @@ func benchSampleDecode(b *testing.B, dev *vk.Device, m *llama.Model, prompt []in
 		table[i] = cache.BlockID(i + 1)
 	}
 	smp, hist := []*sample.Sampler{greedySampler(b)}, [][]int32{nil}
+	step := func(batch *llama.Batch) int32 {
+		if gpu {
+			ids, err := e.StepSample(batch, smp, hist)
+			require.NoError(b, err)
+			return ids[0]
+		}
+		logits, err := e.Step(batch)
+		require.NoError(b, err)
+		return smp[0].Sample(logits, nil)
+	}
 	var gen time.Duration
 	tokens := 0
 	for b.Loop() {
-		seq := llama.Seq{Tokens: prompt, Blocks: table, Logits: []int{len(prompt) - 1}}
-		batch := &llama.Batch{BlockSize: 16, Seqs: []llama.Seq{seq}}
-		ids, err := e.StepSample(batch, smp, hist)
-		require.NoError(b, err)
+		batch := &llama.Batch{BlockSize: 16, Seqs: []llama.Seq{{Blocks: table}}}
+		q := &batch.Seqs[0]
+		var id int32
+		for at := 0; at < len(prompt); at += e.MaxRows() {
+			q.Start, q.Tokens = at, prompt[at:min(at+e.MaxRows(), len(prompt))]
+			q.Logits = []int{len(q.Tokens) - 1}
+			id = step(batch)
+		}
 		start := time.Now()
-		for range benchGen {
-			batch.Seqs[0].Start += len(batch.Seqs[0].Tokens)
-			batch.Seqs[0].Tokens, batch.Seqs[0].Logits = []int32{ids[0]}, []int{0}
-			ids, err = e.StepSample(batch, smp, hist)
-			require.NoError(b, err)
+		for range benchGen - 1 {
+			q.Start += len(q.Tokens)
+			q.Tokens, q.Logits = []int32{id}, []int{0}
+			id = step(batch)
 		}
 		gen += time.Since(start)
 		tokens += benchGen

@@ -5,6 +5,12 @@
 // type; the selftest table (selftest.go) compares each kernel and variant
 // with the runtime/cpu reference.
 //
+// Fused kernels (fused.go) replace op sequences the engine records
+// often: AddRMSNorm (residual add + the next RMSNorm) and RopeKVStore
+// (RoPE of Q and K + the KV store); each has a selftest row against the
+// CPU composition of the ops it replaces. TopK (topk.go) selects the best
+// logits of each row in runtime/sample's total order for GPU sampling.
+//
 // Variants: every kernel has a portable variant needing only Vulkan 1.1
 // core; faster ones need optional features (shaders.Feature). A kernel is
 // built with the most preferred variant the device enabled, or a named one;
