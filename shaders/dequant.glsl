@@ -22,6 +22,18 @@
 // and rd_range realigns them. STORAGE16 / STORAGE8 switch F16, BF16 and
 // Q8_0 to 16/8-bit loads.
 
+// Decode loops carry DQ_UNROLL, [[unroll]] for includers that define
+// DQ_GROUPS (matvec_rows.comp): lavapipe (Mesa 22.3) leaves constant loops
+// rolled, which keeps wv[] and the word scratch in memory. matvec.comp's
+// ROWS layout got slower unrolled (Q6_K 4 times: its NROWS copies spill),
+// so the other kernels keep rolled loops.
+#ifdef DQ_GROUPS
+#extension GL_EXT_control_flow_attributes : require
+#define DQ_UNROLL [[unroll]]
+#else
+#define DQ_UNROLL
+#endif
+
 layout(set = 0, binding = 0) readonly buffer WQ { uint wq[]; };
 
 // half_at reads the fp16 value at even byte offset o.

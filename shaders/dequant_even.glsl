@@ -13,7 +13,7 @@ void rd_range(uint o, uint n, uint dst) {
 	bool mid = (o & 2u) != 0u;
 	uint step = mid ? 1u : 0u;
 	uint lo = wq[i];
-	for (uint k = 0; k < n; k++) {
+	DQ_UNROLL for (uint k = 0; k < n; k++) {
 		uint hi = wq[i + k + step];
 		rb[dst + k] = mid ? (lo >> 16) | (hi << 16) : hi;
 		lo = hi;

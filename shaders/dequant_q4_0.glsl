@@ -15,7 +15,7 @@ void dq_unit(uint blk, uint i) {
 	uint off = blk * 18u;
 	wd = half_at(off);
 	rd_range(off + 2u, 4u, 0u);
-	for (uint k = 0; k < 4; k++) {
+	DQ_UNROLL for (uint k = 0; k < 4; k++) {
 		wv[k] = nibbles(rb[k], 0u) - 8.0;
 		wv[4 + k] = nibbles(rb[k], 4u) - 8.0;
 	}

@@ -11,7 +11,7 @@ void dq_head(uint blk) {}
 void dq_unit(uint blk, uint i) {
 	uint base = blk * 5u;
 	vec2 dm = unpackHalf2x16(wq[base]);
-	for (uint k = 0; k < 4; k++) {
+	DQ_UNROLL for (uint k = 0; k < 4; k++) {
 		uint q = wq[base + 1u + k];
 		wv[k] = nibbles(q, 0u) * dm.x + dm.y;
 		wv[4 + k] = nibbles(q, 4u) * dm.x + dm.y;

@@ -13,7 +13,7 @@ vec2 kdm; // d, dmin
 void dq_head(uint blk) {
 	uint base = blk * 36u;
 	kdm = unpackHalf2x16(wq[base]);
-	for (uint k = 0; k < 3; k++) {
+	DQ_UNROLL for (uint k = 0; k < 3; k++) {
 		kscale[k] = wq[base + 1u + k];
 	}
 }
@@ -22,7 +22,7 @@ void dq_unit(uint blk, uint c) {
 	uint base = blk * 36u + 4u + 8u * c;
 	vec2 lo = vec2(kscale_min(2u * c)) * kdm;
 	vec2 hi = vec2(kscale_min(2u * c + 1u)) * kdm;
-	for (uint k = 0; k < 8; k++) {
+	DQ_UNROLL for (uint k = 0; k < 8; k++) {
 		uint q = wq[base + k];
 		wv[k] = nibbles(q, 0u) * lo.x - lo.y;
 		wv[8 + k] = nibbles(q, 4u) * hi.x - hi.y;

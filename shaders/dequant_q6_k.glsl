@@ -35,9 +35,9 @@ void dq_unit(uint blk, uint h) {
 	uint off = blk * 210u;
 	rd_range(off + 64u * h, 16u, 0u);
 	rd_range(off + 128u + 32u * h, 8u, 16u);
-	for (uint k = 0; k < 4; k++) {
+	DQ_UNROLL for (uint k = 0; k < 4; k++) {
 		uint shift = k >= 2u ? 4u : 0u;
-		for (uint g = 0; g < 8; g++) {
+		DQ_UNROLL for (uint g = 0; g < 8; g++) {
 			// Values l = 4g .. 4g+3 of row k: scale index 8h + l/16 + 2k.
 			float s = kscale6(8u * h + g / 4u + 2u * k);
 			vec4 q = nibbles(rb[(k & 1u) * 8u + g], shift) + fifth2(rb[16u + g], 2u * k);

@@ -20,7 +20,7 @@ struct BlockQ8 {
 layout(set = 0, binding = 0) readonly buffer WB { BlockQ8 blocks[]; };
 
 void dq_unit(uint blk, uint i) {
-	for (uint k = 0; k < 8; k++) {
+	DQ_UNROLL for (uint k = 0; k < 8; k++) {
 		wv[k] = vec4(int(blocks[blk].q[4 * k]), int(blocks[blk].q[4 * k + 1]),
 		             int(blocks[blk].q[4 * k + 2]), int(blocks[blk].q[4 * k + 3]));
 	}
@@ -44,7 +44,7 @@ void dq_unit(uint blk, uint i) {
 	uint off = blk * 34u;
 	wd = half_at(off);
 	rd_range(off + 2u, 8u, 0u);
-	for (uint k = 0; k < 8; k++) {
+	DQ_UNROLL for (uint k = 0; k < 8; k++) {
 		wv[k] = unpack_i8x4(rb[k]);
 	}
 }
@@ -58,7 +58,7 @@ void dq_group_unit(uint b) {
 	uint ws = (34u * b) / 4u;
 	bool odd = (b & 1u) != 0u;
 	wd = unpackHalf2x16(odd ? dq_g[ws] >> 16 : dq_g[ws]).x;
-	[[unroll]] for (uint k = 0; k < 8; k++) {
+	DQ_UNROLL for (uint k = 0; k < 8; k++) {
 		wv[k] = unpack_i8x4(dq_gword(ws, odd, k));
 	}
 }
