@@ -97,9 +97,10 @@ type MatVec struct {
 }
 
 // NewMatVec builds the product for weights of type t; variant "" picks the
-// best for dev: the one-row-per-invocation layout on CPU devices (no
-// reduction, uniform x loads: measured fastest on lavapipe), otherwise the
-// first variant the device's features allow.
+// best for dev: on CPU devices the one-row-per-invocation layout (no
+// reduction), with x shared by subgroup shuffles where the device has them
+// (_rows_sx: measured fastest on lavapipe for every format, see
+// BenchmarkMatVec), otherwise the first variant the device's features allow.
 func NewMatVec(dev *vk.Device, t quant.Type, variant string) (*MatVec, error) {
 	name, ok := matvecKernels[t]
 	if !ok {
