@@ -149,40 +149,45 @@ func benchSampleDecode(b *testing.B, dev *vk.Device, m *llama.Model, prompt []in
 	b.ReportMetric(float64(tokens)/gen.Seconds(), "gen-tok/s")
 }
 
-// logProfile runs the prompt and a few decode steps on a profiling engine
-// and logs the GPU time per kernel for each phase.
+// logProfile runs the prompt and a few decode steps on a profiling engine,
+// unfused and fused, and logs the GPU time per kernel for each phase.
 func logProfile(b *testing.B, dev *vk.Device, m *llama.Model, prompt []int32) {
 	b.Helper()
-	e, err := New(dev, m, Options{KVType: cache.KVInt8, Profile: true,
-		KV: device.Options{Blocks: (benchPrompt+benchGen)/16 + 2}})
-	require.NoError(b, err)
-	defer e.Close()
-	s, err := cpu.NewSessionOn(m, e, cpu.Options{})
-	require.NoError(b, err)
-	_, err = s.Eval(prompt, false)
-	require.NoError(b, err)
-	b.Logf("prompt (%d tokens, %d-row steps):\n%s", len(prompt), e.MaxRows(), profileTable(e))
-	e.ResetProfile()
-	for i := range 8 {
-		_, err = s.Eval([]int32{prompt[i]}, false)
+	for _, noFuse := range []bool{true, false} {
+		e, err := New(dev, m, Options{KVType: cache.KVInt8, Profile: true, NoFuse: noFuse,
+			KV: device.Options{Blocks: (benchPrompt+benchGen)/16 + 2}})
 		require.NoError(b, err)
+		s, err := cpu.NewSessionOn(m, e, cpu.Options{})
+		require.NoError(b, err)
+		_, err = s.Eval(prompt, false)
+		require.NoError(b, err)
+		b.Logf("NoFuse=%v prompt (%d tokens, %d-row steps):\n%s", noFuse, len(prompt), e.MaxRows(), profileTable(e))
+		e.ResetProfile()
+		for i := range 8 {
+			_, err = s.Eval([]int32{prompt[i]}, false)
+			require.NoError(b, err)
+		}
+		b.Logf("NoFuse=%v decode (per token):\n%s", noFuse, profileTable(e))
+		e.Close()
 	}
-	b.Logf("decode (per token):\n%s", profileTable(e))
 }
 
 // profileTable formats the profile, per step, longest first.
 func profileTable(e *Engine) string {
 	prof, steps := e.Profile()
 	var total time.Duration
+	calls := 0
 	for _, kt := range prof {
 		total += kt.Time
+		calls += kt.Calls
 	}
 	var sb strings.Builder
 	for _, kt := range prof {
 		fmt.Fprintf(&sb, "  %-14s %5d calls/step %9.3f ms/step %5.1f%%\n", kt.Name, kt.Calls/steps,
 			float64(kt.Time.Microseconds())/1e3/float64(steps), 100*float64(kt.Time)/float64(total))
 	}
-	fmt.Fprintf(&sb, "  %-14s %26.3f ms/step (%d steps)", "total", float64(total.Microseconds())/1e3/float64(steps), steps)
+	fmt.Fprintf(&sb, "  %-14s %5d calls/step %9.3f ms/step (%d steps)", "total", calls/steps,
+		float64(total.Microseconds())/1e3/float64(steps), steps)
 	return sb.String()
 }
 
