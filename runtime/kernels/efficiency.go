@@ -186,10 +186,21 @@ func measureProduct(t quant.Type, n int) measure {
 		set := e.set(k.program, e.buffer(m.Data), e.zeros(n*o.Cols), e.zeros(n*o.Rows))
 		p := MatVecPush{Rows: uint32(o.Rows), Cols: uint32(o.Cols), XStride: uint32(o.Cols), YStride: uint32(o.Rows), N: uint32(n)}
 		dt, err := e.fastest(o.Reps, func(c *vk.Commands) error { return k.Record(c, set, p) })
-		return KernelRate{Kernel: name, Variant: k.Variant(), Type: t.String(),
+		return KernelRate{Kernel: name, Variant: productVariant(k, n, o.Cols), Type: t.String(),
 			Shape: fmt.Sprintf("%dx%d ×%d", o.Rows, o.Cols, n), Bytes: int64(len(m.Data) + 4*n*(o.Cols+o.Rows)),
 			Flops: int64(2 * o.Rows * o.Cols * n), GPUTime: dt}, err
 	}
+}
+
+// productVariant names the shader Record ran for n vectors: the tiled
+// matmul's when it chose that kernel, else the matvec variant.
+func productVariant(k *MatVec, n, cols int) string {
+	if uint32(n) >= k.MatMulMin() && uint32(cols)%matmulStep(k.typ) == 0 {
+		if mm, err := k.matmul(); err == nil {
+			return mm.Variant()
+		}
+	}
+	return k.Variant()
 }
 
 func measureRMSNorm(e *env, o EfficiencyOptions) (KernelRate, error) {
