@@ -19,9 +19,11 @@
 // Push constants:    uint rows; uint q_stride; uint kv_stride; uint dims;
 //                    float base                   (kernels.RopeKVStorePush)
 // Defines:           KV_F32 | KV_F16 | KV_INT8
-// Dispatch rows·(HEADS + 2·KV_HEADS) workgroups split over x and y; within
-// a row, unit u < HEADS rotates query head u, then units alternate K and V
-// of KV head (u-HEADS)/2.
+// Dispatch rows·(1 + 2·KV_HEADS) workgroups split over x and y; within a
+// row, unit 0 rotates every query head (one invocation per pair: a
+// workgroup per head would leave most lanes idle for small heads, and
+// lavapipe pays per workgroup), then units alternate K and V of KV head
+// (u-1)/2.
 #extension GL_GOOGLE_include_directive : require
 
 layout(local_size_x_id = 0) in;
@@ -71,9 +73,11 @@ uvec2 pair_index(uint i) {
 	return uvec2(a, NEOX ? a + p.dims / 2 : a + 1);
 }
 
-void rope_q(uint row, uint head) {
-	uint base = row * p.q_stride + head * HEAD_DIM;
-	for (uint i = gl_LocalInvocationIndex; i < p.dims / 2; i += WG) {
+void rope_q(uint row) {
+	uint half_dims = p.dims / 2;
+	for (uint j = gl_LocalInvocationIndex; j < HEADS * half_dims; j += WG) {
+		uint i = j % half_dims;
+		uint base = row * p.q_stride + (j / half_dims) * HEAD_DIM;
 		uvec2 ab = pair_index(i);
 		vec2 r = rotate(q[base + ab.x], q[base + ab.y], i, pos[row]);
 		q[base + ab.x] = r.x;
@@ -171,15 +175,15 @@ void store_kv(uint row, uint unit) {
 }
 
 void main() {
-	const uint per_row = HEADS + 2 * KV_HEADS;
+	const uint per_row = 1 + 2 * KV_HEADS;
 	uint w = wg_linear();
 	if (w >= p.rows * per_row) {
 		return; // uniform over the workgroup
 	}
 	uint row = w / per_row, unit = w % per_row;
-	if (unit < HEADS) {
-		rope_q(row, unit);
+	if (unit == 0) {
+		rope_q(row);
 	} else {
-		store_kv(row, unit - HEADS);
+		store_kv(row, unit - 1);
 	}
 }

@@ -102,8 +102,8 @@ func (k *RopeKVStore) Bind(q, kSrc, vSrc, pos, slots, kPool, vPool vk.Binding) (
 	return k.bind(q, kSrc, vSrc, pos, slots, kPool, vPool)
 }
 
-// Record processes p.Rows rows: one workgroup per (row, query head) and
-// per (row, KV head, K or V).
+// Record processes p.Rows rows: one workgroup per row for the query heads
+// and one per (row, KV head, K or V).
 func (k *RopeKVStore) Record(c *vk.Commands, set *vk.DescriptorSet, p RopeKVStorePush) error {
 	width := uint32(k.layout.KVHeads * k.layout.HeadDim)
 	if p.Rows == 0 || p.KVStride < width || p.QStride < uint32(k.heads*k.layout.HeadDim) ||
@@ -111,7 +111,7 @@ func (k *RopeKVStore) Record(c *vk.Commands, set *vk.DescriptorSet, p RopeKVStor
 		return fmt.Errorf("kernels: rope_kvstore: %d rows, strides q %d kv %d, %d rotated dims do not fit the layout %v",
 			p.Rows, p.QStride, p.KVStride, p.Dims, k.layout)
 	}
-	n := p.Rows * uint32(k.heads+2*k.layout.KVHeads)
+	n := p.Rows * uint32(1+2*k.layout.KVHeads)
 	x, y := grid(n, k.dev.Limits().MaxComputeWorkGroupCount[0])
 	c.Dispatch(k.first, set, vk.PushBytes(&p), x, y, 1)
 	return nil
