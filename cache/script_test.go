@@ -3,14 +3,12 @@ package cache
 import (
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vkllm/vkllm/internal/scripttest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
@@ -19,45 +17,9 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 // expected output as "> " lines. The invariants are checked after every
 // command. `go test ./cache -run TestScripts -update` rewrites the outputs.
 func TestScripts(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.txt")
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			data, err := os.ReadFile(file)
-			require.NoError(t, err)
-			got := runScript(t, string(data))
-			if *update {
-				require.NoError(t, os.WriteFile(file, []byte(got), 0o644))
-				return
-			}
-			assert.Equal(t, string(data), got)
-		})
-	}
-}
-
-// runScript executes the commands of script and returns the script text with
-// the outputs regenerated.
-func runScript(t *testing.T, script string) string {
-	s := &scriptState{tables: map[string]*BlockTable{}}
-	var out strings.Builder
-	for i, line := range strings.Split(strings.TrimSuffix(script, "\n"), "\n") {
-		if strings.HasPrefix(line, ">") {
-			continue
-		}
-		out.WriteString(line + "\n")
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		res := s.exec(t, strings.Fields(line))
-		for _, r := range strings.Split(res, "\n") {
-			out.WriteString(strings.TrimRight("> "+r, " ") + "\n")
-		}
-		if s.pool != nil {
-			require.NoError(t, s.pool.CheckInvariants(), "after line %d: %s", i+1, line)
-		}
-	}
-	return out.String()
+	scripttest.Run(t, *update, func() scripttest.Script {
+		return &scriptState{tables: map[string]*BlockTable{}}
+	})
 }
 
 type scriptState struct {
@@ -65,8 +27,16 @@ type scriptState struct {
 	tables map[string]*BlockTable
 }
 
-// exec runs one command; "panic CMD..." runs CMD and reports its panic.
-func (s *scriptState) exec(t *testing.T, f []string) (res string) {
+// Check verifies the pool's invariants once a pool exists.
+func (s *scriptState) Check() error {
+	if s.pool == nil {
+		return nil
+	}
+	return s.pool.CheckInvariants()
+}
+
+// Exec runs one command; "panic CMD..." runs CMD and reports its panic.
+func (s *scriptState) Exec(t *testing.T, f []string) (res string) {
 	if f[0] == "panic" {
 		defer func() {
 			r := recover()
@@ -75,7 +45,7 @@ func (s *scriptState) exec(t *testing.T, f []string) (res string) {
 				res = "no panic"
 			}
 		}()
-		s.exec(t, f[1:])
+		s.Exec(t, f[1:])
 		return ""
 	}
 	switch f[0] {

@@ -3,17 +3,15 @@ package sched
 import (
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/vkllm/vkllm/cache"
+	"github.com/vkllm/vkllm/internal/scripttest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
@@ -33,43 +31,9 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 //	cancel NAME
 //	state
 func TestScripts(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.txt")
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			data, err := os.ReadFile(file)
-			require.NoError(t, err)
-			got := runScript(t, string(data))
-			if *update {
-				require.NoError(t, os.WriteFile(file, []byte(got), 0o644))
-				return
-			}
-			assert.Equal(t, string(data), got)
-		})
-	}
-}
-
-func runScript(t *testing.T, script string) string {
-	st := &scriptState{names: map[SeqID]string{}, ids: map[string]SeqID{}}
-	var out strings.Builder
-	for i, line := range strings.Split(strings.TrimSuffix(script, "\n"), "\n") {
-		if strings.HasPrefix(line, ">") {
-			continue
-		}
-		out.WriteString(line + "\n")
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		res := st.exec(t, strings.Fields(line))
-		for _, r := range strings.Split(res, "\n") {
-			out.WriteString(strings.TrimRight("> "+r, " ") + "\n")
-		}
-		if st.s != nil {
-			require.NoError(t, st.s.CheckInvariants(), "after line %d: %s", i+1, line)
-		}
-	}
-	return out.String()
+	scripttest.Run(t, *update, func() scripttest.Script {
+		return &scriptState{names: map[SeqID]string{}, ids: map[string]SeqID{}}
+	})
 }
 
 type scriptState struct {
@@ -79,7 +43,17 @@ type scriptState struct {
 	pending *Plan
 }
 
-func (st *scriptState) exec(t *testing.T, f []string) string {
+// Check verifies the scheduler's and the pool's invariants once a scheduler
+// exists.
+func (st *scriptState) Check() error {
+	if st.s == nil {
+		return nil
+	}
+	return st.s.CheckInvariants()
+}
+
+// Exec runs one command.
+func (st *scriptState) Exec(t *testing.T, f []string) string {
 	switch f[0] {
 	case "sched":
 		return st.newSched(t, kv(t, f[1:]))
