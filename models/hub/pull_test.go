@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -61,15 +62,47 @@ func leftovers(t *testing.T, c *Client) []string {
 	return m
 }
 
+// assertFile checks that the file at path holds want.
+func assertFile(t *testing.T, path string, want []byte) {
+	t.Helper()
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(want, got), "file differs")
+}
+
+// pullFile pulls testRef with c, checks that the cached file holds want and
+// returns its path.
+func pullFile(t *testing.T, c *Client, want []byte) string {
+	t.Helper()
+	path, err := c.Pull(context.Background(), testRef)
+	require.NoError(t, err)
+	assertFile(t, path, want)
+	return path
+}
+
+// assertPartial checks that c kept a partial download of size bytes.
+func assertPartial(t *testing.T, c *Client, size int64) {
+	t.Helper()
+	st, err := os.Stat(c.Path(mustRef(t, testRef)) + partialSuffix)
+	require.NoError(t, err)
+	assert.Equal(t, size, st.Size())
+}
+
+// assertResumed checks that srv saw two requests, the second one for the
+// bytes from off on.
+func assertResumed(t *testing.T, srv *hubtest.Server, off int) []hubtest.Request {
+	t.Helper()
+	reqs := srv.Requests()
+	require.Len(t, reqs, 2)
+	assert.Equal(t, fmt.Sprintf("bytes=%d-", off), reqs[1].Range)
+	return reqs
+}
+
 func TestPull(t *testing.T) {
 	data := modelBytes(t)
 	c, srv := setup(t, &hubtest.File{Data: data, ETag: `"v1"`}, Options{})
-	path, err := c.Pull(context.Background(), testRef)
-	require.NoError(t, err)
+	path := pullFile(t, c, data)
 	assert.Equal(t, filepath.Join(c.Dir(), "hf", "tiny", "stories", "main", "stories260K-f32.gguf"), path)
-	got, err := os.ReadFile(path)
-	require.NoError(t, err)
-	assert.True(t, bytes.Equal(data, got), "file differs")
 	assert.Empty(t, leftovers(t, c))
 
 	again, err := c.Pull(context.Background(), testRef)
@@ -90,15 +123,9 @@ func TestPullResumesAfterCut(t *testing.T) {
 	var seen []int64
 	c, srv := setup(t, &hubtest.File{Data: data, ETag: `"v1"`, CutAfter: cut},
 		Options{Progress: func(done, total int64) { seen = append(seen, done) }})
-	path, err := c.Pull(context.Background(), testRef)
-	require.NoError(t, err)
-	got, err := os.ReadFile(path)
-	require.NoError(t, err)
-	assert.True(t, bytes.Equal(data, got), "resumed file differs")
-	reqs := srv.Requests()
-	require.Len(t, reqs, 2)
+	pullFile(t, c, data)
+	reqs := assertResumed(t, srv, cut)
 	assert.Empty(t, reqs[0].Range)
-	assert.Equal(t, "bytes=300001-", reqs[1].Range)
 	assert.Equal(t, `"v1"`, reqs[1].IfRange)
 	assert.Equal(t, int64(len(data)), seen[len(seen)-1])
 	assert.Empty(t, leftovers(t, c))
@@ -113,18 +140,10 @@ func TestPullResumesNextTime(t *testing.T) {
 	require.ErrorIs(t, err, ErrNetwork)
 	assert.Contains(t, err.Error(), "partial download (4096 bytes")
 	assert.Contains(t, err.Error(), "run the pull again to resume")
-	st, err := os.Stat(c.Path(mustRef(t, testRef)) + partialSuffix)
-	require.NoError(t, err)
-	assert.Equal(t, int64(cut), st.Size())
+	assertPartial(t, c, cut)
 
-	path, err := c.Pull(context.Background(), testRef)
-	require.NoError(t, err)
-	got, err := os.ReadFile(path)
-	require.NoError(t, err)
-	assert.True(t, bytes.Equal(data, got))
-	reqs := srv.Requests()
-	require.Len(t, reqs, 2)
-	assert.Equal(t, "bytes=4096-", reqs[1].Range)
+	pullFile(t, c, data)
+	assertResumed(t, srv, cut)
 }
 
 // A server that ignores Range (200 with the whole body) or whose file
@@ -150,14 +169,8 @@ func TestPullRestarts(t *testing.T) {
 			if tt.change != nil {
 				tt.change(tt.file)
 			}
-			path, err := c.Pull(context.Background(), testRef)
-			require.NoError(t, err)
-			got, err := os.ReadFile(path)
-			require.NoError(t, err)
-			assert.True(t, bytes.Equal(tt.want, got), "file differs")
-			reqs := srv.Requests()
-			require.Len(t, reqs, 2)
-			assert.Equal(t, "bytes=1000-", reqs[1].Range)
+			pullFile(t, c, tt.want)
+			assertResumed(t, srv, 1000)
 		})
 	}
 }
@@ -308,9 +321,7 @@ func TestPullConcurrent(t *testing.T) {
 	require.NoError(t, errs[1])
 	assert.Equal(t, paths[0], paths[1])
 	assert.Len(t, srv.Requests(), 1, "one download")
-	got, err := os.ReadFile(paths[0])
-	require.NoError(t, err)
-	assert.True(t, bytes.Equal(data, got))
+	assertFile(t, paths[0], data)
 }
 
 // Cancelling the context stops the download and keeps a resumable partial
@@ -330,18 +341,10 @@ func TestPullCancel(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Contains(t, err.Error(), "download stopped")
 	assert.Contains(t, err.Error(), "is kept")
-	st, err := os.Stat(c.Path(mustRef(t, testRef)) + partialSuffix)
-	require.NoError(t, err)
-	assert.Equal(t, int64(sent), st.Size())
+	assertPartial(t, c, sent)
 
-	path, err := c.Pull(context.Background(), testRef)
-	require.NoError(t, err)
-	got, err := os.ReadFile(path)
-	require.NoError(t, err)
-	assert.True(t, bytes.Equal(data, got))
-	reqs := srv.Requests()
-	require.Len(t, reqs, 2)
-	assert.Equal(t, "bytes=65536-", reqs[1].Range)
+	pullFile(t, c, data)
+	assertResumed(t, srv, sent)
 }
 
 // A full disk gives ErrDiskFull and says what was kept. The partial file is
@@ -384,15 +387,10 @@ func TestEnvOptions(t *testing.T) {
 // A connection that goes silent is dropped after StallTimeout and resumed.
 func TestPullResumesAfterStall(t *testing.T) {
 	data := modelBytes(t)
-	c, srv := setup(t, &hubtest.File{Data: data, ETag: `"v1"`, StallAfter: 65536}, Options{StallTimeout: time.Second})
-	path, err := c.Pull(context.Background(), testRef)
-	require.NoError(t, err)
-	got, err := os.ReadFile(path)
-	require.NoError(t, err)
-	assert.True(t, bytes.Equal(data, got))
-	reqs := srv.Requests()
-	require.Len(t, reqs, 2)
-	assert.Equal(t, "bytes=65536-", reqs[1].Range)
+	const sent = 65536
+	c, srv := setup(t, &hubtest.File{Data: data, ETag: `"v1"`, StallAfter: sent}, Options{StallTimeout: time.Second})
+	pullFile(t, c, data)
+	assertResumed(t, srv, sent)
 }
 
 func TestPullLocalPath(t *testing.T) {
@@ -444,11 +442,7 @@ func TestPullStartsOver(t *testing.T) {
 		_, err := c.Pull(context.Background(), testRef)
 		require.ErrorIs(t, err, ErrNetwork)
 		f.Data = data[:1000]
-		path, err := c.Pull(context.Background(), testRef)
-		require.NoError(t, err)
-		got, err := os.ReadFile(path)
-		require.NoError(t, err)
-		assert.Equal(t, data[:1000], got)
+		pullFile(t, c, data[:1000])
 		reqs := srv.Requests()
 		require.Len(t, reqs, 3)
 		assert.Equal(t, "bytes=2000-", reqs[1].Range)
@@ -462,11 +456,7 @@ func TestPullStartsOver(t *testing.T) {
 		srv2.Add("tiny", "stories", "main", "stories260K-f32.gguf", &hubtest.File{Data: data})
 		c2, err := New(Options{Dir: c.Dir(), Endpoint: srv2.URL, Logger: testLogger(t)})
 		require.NoError(t, err)
-		path, err := c2.Pull(context.Background(), testRef)
-		require.NoError(t, err)
-		got, err := os.ReadFile(path)
-		require.NoError(t, err)
-		assert.True(t, bytes.Equal(data, got))
+		pullFile(t, c2, data)
 		require.Len(t, srv2.Requests(), 1)
 		assert.Empty(t, srv2.Requests()[0].Range, "bytes from another endpoint are not continued")
 	})
