@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vkllm/vkllm/cache"
-	"github.com/vkllm/vkllm/runtime/vk"
 )
 
 // Benchmark shape: a llama-class layer, 32 query heads of 128 values, one
@@ -58,39 +57,13 @@ func benchDecode(b *testing.B, e *env, t cache.KVType, group, ctx int, auto bool
 	if !auto {
 		p.Splits = 1
 	}
-	record := decodeRecorder(e, dec, red, p, qb, kb, vb, meta, out)
+	record := decodeRecording(e, dec, red, p, qb, kb, vb, meta, out)
 	require.NoError(b, e.err)
 	gpu, wall := timeDispatch(b, e, record)
-	bytes := float64(2 * ctx * s.Layout.KVHeads * (benchHeadDim*t.ValueBytes() + scaleBytes(t)))
+	bytes := float64(2 * ctx * s.Layout.KVHeads * kvBytesPerVector(s.Layout))
 	b.ReportMetric(bytes, "KVbytes/token")
 	b.ReportMetric(bytes/gpu.Seconds()/1e9, "GB/s")
 	b.ReportMetric(float64(gpu.Nanoseconds())/1e3, "gpu-us")
 	b.ReportMetric(float64(wall.Nanoseconds())/1e3, "wall-us")
 	b.ReportMetric(float64(p.Splits), "splits")
-}
-
-// decodeRecorder returns the recording of one decode step: decode alone,
-// or decode, barrier, reduce when p splits the context.
-func decodeRecorder(e *env, dec *Decode, red *Reduce, p DecodePush, q, k, v, meta, out *vk.Buffer) func(*vk.Commands) error {
-	if p.Splits == 1 {
-		set := e.set(dec.program, q, k, v, meta, out)
-		return func(c *vk.Commands) error { return dec.Record(c, set, p) }
-	}
-	part := e.zeros(dec.PartialFloats(int(p.Rows), p.Splits))
-	dset, rset := e.set(dec.program, q, k, v, meta, part), e.set(red.program, part, out)
-	rp := ReducePush{Rows: p.Rows, OStride: p.OStride, Splits: p.Splits}
-	return func(c *vk.Commands) error {
-		if err := dec.Record(c, dset, p); err != nil {
-			return err
-		}
-		c.Barrier()
-		return red.Record(c, rset, rp)
-	}
-}
-
-func scaleBytes(t cache.KVType) int {
-	if t == cache.KVInt8 {
-		return 4
-	}
-	return 0
 }
