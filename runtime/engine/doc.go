@@ -19,8 +19,16 @@
 // on its own first, so fusion never changes what an op sees.
 // Options.NoFuse turns it off.
 //
+// Attention: each step's rows are planned into ranges (planAttention):
+// sequences with at least Options.PrefillRows rows in the step (prompt
+// chunks) take the tiled prefill kernel, which reads each K/V tile once
+// per tile of rows; the others (decoding) take the decode kernel with
+// split-K. Consecutive sequences of one kind share a dispatch; a mixed
+// step records one dispatch per range, binding the range's rows of Q and
+// of the output and its own aligned header of the meta buffer.
+//
 // Reuse: a step's commands depend only on its shape (rows, logit rows,
-// attention splits, GPU top-k) and on the activation buffers, not on the
+// attention ranges and splits, GPU top-k) and on the activation buffers, not on the
 // token ids, positions, slots or block tables, which the kernels read from
 // host-visible buffers. So the engine records into a reusable command
 // buffer and, while consecutive steps keep the same shape (decoding), only

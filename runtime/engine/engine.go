@@ -33,6 +33,10 @@ type Options struct {
 	// NoFuse records every op as its own dispatch (no add+rmsnorm or
 	// rope+KV-store fusion), for comparisons and to isolate a kernel.
 	NoFuse bool
+	// PrefillRows is the fewest rows of one sequence in a step that take
+	// the tiled prefill attention kernel instead of the decode kernel:
+	// 0 means DefaultPrefillRows, negative means never (decode only).
+	PrefillRows int
 }
 
 // Engine is a model on one device, ready to run steps.
@@ -106,7 +110,7 @@ func (e *Engine) init() error {
 	if e.kv, err = device.New(dev, m.Config.Layers, layout, e.opt.KV); err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
-	if err := e.in.alloc(dev, e.opt.MaxRows, m, layout); err != nil {
+	if err := e.in.alloc(dev, e.opt.MaxRows, m, layout, e.metaAlign()); err != nil {
 		return err
 	}
 	if e.cmd, err = dev.NewCommands(); err != nil {

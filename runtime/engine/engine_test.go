@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"slices"
 	"testing"
@@ -81,17 +82,21 @@ func greedy(t testing.TB, m *llama.Model, st cpu.Stepper, prompt []int32, n int)
 }
 
 // TestReferenceTokens: with an f32 KV cache the engine's greedy tokens
-// equal llama.cpp's and the CPU path's for both weight files.
+// equal llama.cpp's and the CPU path's for both weight files, with the
+// 5-token prompt through the decode kernel (default threshold) and through
+// the prefill kernel (PrefillRows 2).
 func TestReferenceTokens(t *testing.T) {
 	ref := loadReference(t)
 	for _, file := range []string{"stories260K-f32.gguf", "stories260K-f16.gguf"} {
-		t.Run(file, func(t *testing.T) {
-			dev := vktest.Device(t)
-			l := openModel(t, testenv.Model(t, file))
-			e := newEngine(t, dev, l.Model, cache.KVF32, 16)
-			got := greedy(t, l.Model, e, ref.PromptIDs, ref.NPredict)
-			assert.Equal(t, ref.GeneratedIDs, got)
-		})
+		for _, pre := range []int{0, 2} {
+			t.Run(fmt.Sprintf("%s/prefill-rows%d", file, pre), func(t *testing.T) {
+				dev := vktest.Device(t)
+				l := openModel(t, testenv.Model(t, file))
+				e := newEngineOpt(t, dev, l.Model, Options{KVType: cache.KVF32, PrefillRows: pre, KV: device.Options{Blocks: 16}})
+				got := greedy(t, l.Model, e, ref.PromptIDs, ref.NPredict)
+				assert.Equal(t, ref.GeneratedIDs, got)
+			})
+		}
 	}
 }
 
@@ -107,12 +112,20 @@ func evalAll(t testing.TB, m *llama.Model, st cpu.Stepper, tokens []int32) []flo
 }
 
 // TestBatchOfSequences runs a prefill chunk and a decode token of two
-// sequences in one step and checks each against running it alone.
+// sequences in one step and checks each against running it alone; with
+// PrefillRows 2 the chunks take the prefill kernel in steps that mix it
+// with decode rows.
 func TestBatchOfSequences(t *testing.T) {
+	for _, pre := range []int{0, 2} {
+		t.Run(fmt.Sprintf("prefill-rows%d", pre), func(t *testing.T) { testBatchOfSequences(t, pre) })
+	}
+}
+
+func testBatchOfSequences(t *testing.T, prefillRows int) {
 	dev := vktest.Device(t)
 	l := openModel(t, testenv.Model(t, "stories260K-f32.gguf"))
 	m := l.Model
-	e, err := New(dev, m, Options{KVType: cache.KVF32, BlockSize: 4, KV: device.Options{Blocks: 16}})
+	e, err := New(dev, m, Options{KVType: cache.KVF32, BlockSize: 4, PrefillRows: prefillRows, KV: device.Options{Blocks: 16}})
 	require.NoError(t, err)
 	defer e.Close()
 	v := m.Config.Vocab

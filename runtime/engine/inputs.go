@@ -5,7 +5,6 @@ import (
 
 	"github.com/vkllm/vkllm/cache"
 	"github.com/vkllm/vkllm/models/llama"
-	"github.com/vkllm/vkllm/runtime/kernels"
 	"github.com/vkllm/vkllm/runtime/vk"
 )
 
@@ -20,15 +19,16 @@ type stepInputs struct {
 	logits *vk.Buffer // float32 [MaxRows][vocab]: readback
 }
 
-// alloc sizes the buffers for maxRows rows of m with KV layout l.
-func (in *stepInputs) alloc(dev *vk.Device, maxRows int, m *llama.Model, l cache.Layout) error {
+// alloc sizes the buffers for maxRows rows of m with KV layout l; meta
+// headers are placed at multiples of align int32s.
+func (in *stepInputs) alloc(dev *vk.Device, maxRows int, m *llama.Model, l cache.Layout, align int) error {
 	perSeq := (m.Config.Context + l.BlockSize - 1) / l.BlockSize
 	sizes := []struct {
 		dst *(*vk.Buffer)
 		n   int
 	}{
 		{&in.pos, maxRows}, {&in.slots, maxRows},
-		{&in.meta, 2*maxRows + maxRows*perSeq}, {&in.embed, maxRows * m.Config.Dim},
+		{&in.meta, metaInts(maxRows, perSeq, align)}, {&in.embed, maxRows * m.Config.Dim},
 		{&in.logits, maxRows * m.Config.Vocab},
 	}
 	for _, s := range sizes {
@@ -63,9 +63,11 @@ func (e *Engine) Begin(b *llama.Batch) error {
 	return e.startRecording()
 }
 
-// writeInputs fills positions, slots, the attention meta buffer (a
-// header of (position, table offset) per row, then each sequence's block
-// table once, offsets indexing the same buffer) and the logit rows.
+// writeInputs fills positions, slots, the attention meta buffer and the
+// logit rows. The meta buffer holds, for each attention range (see
+// planAttention), a header of (position, table offset) per row, then each
+// sequence's block table once; a row's table offset is relative to its
+// range's header, where its dispatch binds the buffer.
 func (e *Engine) writeInputs(b *llama.Batch) error {
 	l := e.kv.Layout()
 	if b.BlockSize != l.BlockSize {
@@ -75,14 +77,15 @@ func (e *Engine) writeInputs(b *llama.Batch) error {
 	if rows == 0 || rows > e.opt.MaxRows {
 		return fmt.Errorf("engine: step of %d rows outside [1, %d]", rows, e.opt.MaxRows)
 	}
+	var t int
+	e.cur.attn, t = e.planAttention(b, e.cur.attn)
 	pos, slots, meta := bytesI32(e.in.pos.Mapped()), bytesI32(e.in.slots.Mapped()), bytesI32(e.in.meta.Mapped())
 	nb := cache.BlockID(e.kv.NumBlocks())
 	e.cur.logitRows = e.cur.logitRows[:0]
-	maxPos := 0
-	r, t := 0, 2*rows
+	r, g := 0, 0
 	for _, s := range b.Seqs {
 		if t+len(s.Blocks) > len(meta) {
-			return fmt.Errorf("engine: step block tables exceed %d entries", len(meta)-2*rows)
+			return fmt.Errorf("engine: step block tables exceed %d entries", len(meta)-t)
 		}
 		off := t
 		for _, id := range s.Blocks {
@@ -97,15 +100,15 @@ func (e *Engine) writeInputs(b *llama.Batch) error {
 		}
 		for i := range s.Tokens {
 			p := s.Start + i
-			pos[r], meta[2*r], meta[2*r+1] = int32(p), int32(p), int32(off)
+			g = rangeOf(e.cur.attn, g, r)
+			h := e.cur.attn[g].meta + 2*(r-e.cur.attn[g].r0)
+			pos[r], meta[h], meta[h+1] = int32(p), int32(p), int32(off-e.cur.attn[g].meta)
 			slots[r] = int32(s.Blocks[p/l.BlockSize])*int32(l.BlockSize) + int32(p%l.BlockSize)
-			maxPos = max(maxPos, p)
 			r++
 		}
 	}
 	e.rows, e.batch = rows, b
 	e.cur.rows = rows
 	e.cur.topK = e.wantTopK
-	e.cur.splits = kernels.DecodeSplits(maxPos+1, rows, l.KVHeads)
 	return nil
 }

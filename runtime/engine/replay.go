@@ -12,11 +12,11 @@ import (
 // and embedding rows live in host-visible buffers the kernels read, so
 // they may differ between replayed steps.
 type shape struct {
-	rows      int    // token rows
-	splits    uint32 // attention split-K chunks (grows with the context)
-	logitRows []int  // rows Gather keeps, in order
-	topK      int    // candidates the GPU selects per logit row; 0 reads back logits
-	arenaGen  int    // activation buffers the recording names
+	rows      int         // token rows
+	attn      []attnRange // attention dispatches: kernel, rows, split-K chunks (grow with the context)
+	logitRows []int       // rows Gather keeps, in order
+	topK      int         // candidates the GPU selects per logit row; 0 reads back logits
+	arenaGen  int         // activation buffers the recording names
 }
 
 // recorded is the shape of the command buffer in e.cmd, when it holds a
@@ -27,14 +27,15 @@ type recorded struct {
 }
 
 func (r *recorded) matches(s *shape) bool {
-	return r.valid && r.rows == s.rows && r.splits == s.splits && r.topK == s.topK &&
-		r.arenaGen == s.arenaGen && slices.Equal(r.logitRows, s.logitRows)
+	return r.valid && r.rows == s.rows && r.topK == s.topK && r.arenaGen == s.arenaGen &&
+		slices.Equal(r.attn, s.attn) && slices.Equal(r.logitRows, s.logitRows)
 }
 
 // keep remembers s as the recorded shape, reusing its slice.
 func (r *recorded) keep(s *shape) {
 	r.valid = true
-	r.rows, r.splits, r.topK, r.arenaGen = s.rows, s.splits, s.topK, s.arenaGen
+	r.rows, r.topK, r.arenaGen = s.rows, s.topK, s.arenaGen
+	r.attn = append(r.attn[:0], s.attn...)
 	r.logitRows = append(r.logitRows[:0], s.logitRows...)
 }
 
