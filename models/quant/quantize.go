@@ -7,7 +7,8 @@ import (
 )
 
 // Quantize encodes src as type t with ggml's reference rounding. It supports
-// F32, F16, BF16, Q8_0 and Q4_0; other types return ErrUnsupported. len(src)
+// F32, F16, BF16, Q8_0 and Q4_0, and Q4_1, Q4_K, Q5_K and Q6_K with the
+// simpler scale choice of quantize_k.go; other types return ErrUnsupported. len(src)
 // must be a multiple of the block size.
 func Quantize(t Type, src []float32) ([]byte, error) {
 	n, err := t.RowBytes(len(src))
@@ -36,6 +37,8 @@ func Quantize(t Type, src []float32) ([]byte, error) {
 		for i := 0; i < len(src)/32; i++ {
 			quantQ4_0(src[32*i:32*i+32], out[18*i:18*i+18])
 		}
+	case Q4_1, Q4_K, Q5_K, Q6_K:
+		quantBlocks(t, src, out)
 	default:
 		return nil, fmt.Errorf("quant: quantize %v: %w", t, ErrUnsupported)
 	}

@@ -116,7 +116,7 @@ func TestQuantizeScalarTypes(t *testing.T) {
 }
 
 func TestQuantizeErrors(t *testing.T) {
-	_, err := Quantize(Q4_K, make([]float32, 256))
+	_, err := Quantize(Q2_K, make([]float32, 256))
 	assert.ErrorIs(t, err, ErrUnsupported)
 	_, err = Quantize(Q8_0, make([]float32, 31))
 	assert.ErrorContains(t, err, "multiple of the block size")
