@@ -3,10 +3,10 @@ package cli
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/vkllm/vkllm/models/quant"
 	"github.com/vkllm/vkllm/models/synth"
 )
 
@@ -26,7 +26,7 @@ func synthCommand() *cli.Command {
 			&cli.IntFlag{Name: "ctx", Value: synth.DefaultContext, Usage: "context length"},
 			&cli.Float64Flag{Name: "rope-base", Value: synth.DefaultRopeBase, Usage: "RoPE frequency base"},
 			&cli.Float64Flag{Name: "norm-eps", Value: synth.DefaultNormEps, Usage: "RMS norm epsilon"},
-			&cli.StringFlag{Name: "type", Value: "f32", Usage: "weight type: f32, f16, bf16, q8_0, q4_0"},
+			&cli.StringFlag{Name: "type", Value: "f32", Usage: "weight type: f32, f16, bf16, q8_0, q4_0, q4_1, q4_k, q5_k, q6_k, or q4_k_m (llama.cpp's mix of q4_k and q6_k; dim and ffn multiples of 256)"},
 			&cli.Uint64Flag{Name: "seed", Usage: "random seed (same seed, same bytes)"},
 			&cli.BoolFlag{Name: "tied", Usage: "tie the output projection to the token embeddings"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Required: true, Usage: "output GGUF path"},
@@ -36,7 +36,7 @@ func synthCommand() *cli.Command {
 }
 
 func runSynth(c *cli.Context) error {
-	typ, err := quant.ParseType(c.String("type"))
+	typ, mix, err := synth.ParseWeights(c.String("type"))
 	if err != nil {
 		return err
 	}
@@ -45,7 +45,7 @@ func runSynth(c *cli.Context) error {
 		Heads: c.Int("heads"), KVHeads: c.Int("kv-heads"),
 		Vocab: c.Int("vocab"), VocabFrom: c.String("vocab-from"), Context: c.Int("ctx"),
 		RopeBase: float32(c.Float64("rope-base")), NormEps: float32(c.Float64("norm-eps")),
-		Type: typ, Seed: c.Uint64("seed"), TiedEmbeddings: c.Bool("tied"),
+		Type: typ, Mix: mix, Seed: c.Uint64("seed"), TiedEmbeddings: c.Bool("tied"),
 	})
 	if err != nil {
 		return err
@@ -59,7 +59,15 @@ func runSynth(c *cli.Context) error {
 		return err
 	}
 	fmt.Fprintf(c.App.ErrWriter, "synth: wrote %s: %s, %d layers, dim %d, ffn %d, heads %d/%d, vocab %d, %.1fM parameters, %.1f MiB\n",
-		out, cfg.Type, cfg.Layers, cfg.Dim, cfg.FFN, cfg.Heads, cfg.KVHeads, cfg.Vocab,
+		out, weightsName(cfg), cfg.Layers, cfg.Dim, cfg.FFN, cfg.Heads, cfg.KVHeads, cfg.Vocab,
 		float64(cfg.ParamCount())/1e6, float64(st.Size())/(1<<20))
 	return nil
+}
+
+// weightsName names the file's weight types as --type takes them.
+func weightsName(cfg synth.Config) string {
+	if cfg.Mix != "" {
+		return strings.ToUpper(cfg.Mix)
+	}
+	return cfg.Type.String()
 }

@@ -51,3 +51,21 @@ func TestSynthCommandErrors(t *testing.T) {
 		assert.NoFileExists(t, out)
 	}
 }
+
+func TestSynthCommandQ4KM(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "m.gguf")
+	require.NoError(t, Main([]string{"vkllm", "synth", "--layers", "1", "--dim", "256", "--ffn", "256",
+		"--heads", "2", "--vocab", "300", "--ctx", "64", "--type", "q4_k_m", "-o", out}))
+	f, err := gguf.Open(out)
+	require.NoError(t, err)
+	defer f.Close()
+	for name, want := range map[string]quant.Type{
+		"blk.0.attn_q.weight": quant.Q4_K, "blk.0.attn_v.weight": quant.Q6_K, "output.weight": quant.Q6_K,
+	} {
+		ti, ok := f.Tensor(name)
+		require.True(t, ok, name)
+		assert.Equal(t, want, ti.Type, name)
+	}
+	err = Main([]string{"vkllm", "synth", "--layers", "1", "--dim", "64", "--heads", "2", "--type", "q4_k_m", "-o", out + "2"})
+	assert.ErrorContains(t, err, "token_embd.weight: row length 64 is not a multiple of the Q4_K block size 256")
+}

@@ -23,6 +23,7 @@ type Config struct {
 	NormEps  float32 // llama.attention.layer_norm_rms_epsilon; 0 means 1e-5
 
 	Type           quant.Type // matrices and token_embd; 1-D tensors are always F32
+	Mix            string     // per-tensor type recipe overriding Type ("" or MixQ4KM)
 	Seed           uint64
 	TiedEmbeddings bool   // omit output.weight: the output projection reuses token_embd
 	VocabFrom      string // GGUF file whose tokenizer.* keys are copied verbatim

@@ -97,11 +97,14 @@ func Resolve(cfg Config) (Config, error) {
 
 func resolve(cfg Config) (Config, []gguf.KV, error) {
 	cfg = cfg.withDefaults()
+	cfg, err := cfg.resolveMix()
+	if err != nil {
+		return cfg, nil, err
+	}
 	if err := checkType(cfg.Type); err != nil {
 		return cfg, nil, err
 	}
 	var vocab []gguf.KV
-	var err error
 	if cfg.VocabFrom != "" {
 		var n int
 		vocab, n, err = copiedVocab(cfg.VocabFrom)

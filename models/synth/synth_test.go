@@ -247,7 +247,7 @@ func TestValidation(t *testing.T) {
 		{"dim rows break q8_0 blocks", func(c *Config) { c.Dim, c.Heads, c.KVHeads = 48, 4, 2 },
 			"token_embd.weight: row length 48 is not a multiple of the Q8_0 block size 32"},
 		{"vocab below the byte tokens", func(c *Config) { c.Vocab = 200 }, "needs 259..16777216 tokens, got 200"},
-		{"unsupported type", func(c *Config) { c.Type = quant.Q4_K }, "cannot write weights of type Q4_K"},
+		{"unsupported type", func(c *Config) { c.Type = quant.Q2_K }, "cannot write weights of type Q2_K"},
 		{"absurd vocab", func(c *Config) { c.Vocab = 1 << 40 }, "got 1099511627776"},
 		{"absurd dim", func(c *Config) { c.Dim = 1 << 40 }, "dim must be in 1..16777216"},
 		{"missing vocab file", func(c *Config) { c.VocabFrom = "/nonexistent.gguf" }, "nonexistent.gguf"},

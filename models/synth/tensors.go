@@ -61,24 +61,25 @@ func normWeight(name string, n int) tensorSpec {
 // fan-in is Dim.
 func (cfg Config) plan() []tensorSpec {
 	kvDim := cfg.HeadDim() * cfg.KVHeads
-	specs := []tensorSpec{matrix("token_embd.weight", cfg.Dim, cfg.Vocab, cfg.Type)}
+	specs := []tensorSpec{matrix("token_embd.weight", cfg.Dim, cfg.Vocab, cfg.matrixType("token_embd", -1))}
 	for i := range cfg.Layers {
 		p := fmt.Sprintf("blk.%d.", i)
+		typ := func(role string) quant.Type { return cfg.matrixType(role, i) }
 		specs = append(specs,
 			normWeight(p+"attn_norm.weight", cfg.Dim),
-			matrix(p+"attn_q.weight", cfg.Dim, cfg.Dim, cfg.Type),
-			matrix(p+"attn_k.weight", cfg.Dim, kvDim, cfg.Type),
-			matrix(p+"attn_v.weight", cfg.Dim, kvDim, cfg.Type),
-			matrix(p+"attn_output.weight", cfg.Dim, cfg.Dim, cfg.Type),
+			matrix(p+"attn_q.weight", cfg.Dim, cfg.Dim, typ("attn_q")),
+			matrix(p+"attn_k.weight", cfg.Dim, kvDim, typ("attn_k")),
+			matrix(p+"attn_v.weight", cfg.Dim, kvDim, typ("attn_v")),
+			matrix(p+"attn_output.weight", cfg.Dim, cfg.Dim, typ("attn_output")),
 			normWeight(p+"ffn_norm.weight", cfg.Dim),
-			matrix(p+"ffn_gate.weight", cfg.Dim, cfg.FFN, cfg.Type),
-			matrix(p+"ffn_up.weight", cfg.Dim, cfg.FFN, cfg.Type),
-			matrix(p+"ffn_down.weight", cfg.FFN, cfg.Dim, cfg.Type),
+			matrix(p+"ffn_gate.weight", cfg.Dim, cfg.FFN, typ("ffn_gate")),
+			matrix(p+"ffn_up.weight", cfg.Dim, cfg.FFN, typ("ffn_up")),
+			matrix(p+"ffn_down.weight", cfg.FFN, cfg.Dim, typ("ffn_down")),
 		)
 	}
 	specs = append(specs, normWeight("output_norm.weight", cfg.Dim))
 	if !cfg.TiedEmbeddings {
-		specs = append(specs, matrix("output.weight", cfg.Dim, cfg.Vocab, cfg.Type))
+		specs = append(specs, matrix("output.weight", cfg.Dim, cfg.Vocab, cfg.matrixType("output", -1)))
 	}
 	return specs
 }
