@@ -95,9 +95,6 @@ func TestMixedMatchesCPU(t *testing.T) {
 	assert.Less(t, e, 1e-5)
 	checkNearTies(t, want, got, l.Model.Config.Vocab)
 
-	if testing.Short() {
-		t.Skip("32 greedy steps on the device are slow on llvmpipe")
-	}
 	prompt := tokens[:5]
 	wantTok := cpuGreedy(t, l.Model, prompt, 32)
 	gotTok := greedy(t, l.Model, newEngine(t, dev, l.Model, cache.KVF32, 8), prompt, 32)
