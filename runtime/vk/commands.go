@@ -6,7 +6,6 @@ package vk
 import "C"
 
 import (
-	"errors"
 	"fmt"
 	"sync"
 	"unsafe"
@@ -191,19 +190,33 @@ func (c *Commands) fail(err error) {
 
 // Submit queues c without waiting; c.Wait (or the next Begin) waits.
 func (d *Device) Submit(c *Commands) error {
+	return d.submit(c, "Submit", nil, nil)
+}
+
+// submit queues c. Where they are not nil, c waits for wait at the transfer
+// stage and signals signal (SubmitFrame's binary semaphores); it always
+// signals the device timeline when there is one. op names the caller in
+// errors.
+func (d *Device) submit(c *Commands, op string, wait, signal *Semaphore) error {
 	if c.err != nil {
-		return fmt.Errorf("vk: Submit of commands with a recording error: %w", c.err)
+		return fmt.Errorf("vk: %s of commands with a recording error: %w", op, c.err)
 	}
 	d.qmu.Lock()
 	defer d.qmu.Unlock()
 	if c.pending {
-		return errors.New("vk: Submit: commands already pending")
+		return fmt.Errorf("vk: %s: commands already pending", op)
 	}
-	var sem C.VkSemaphore
+	var ws, ss, tl C.VkSemaphore
+	if wait != nil {
+		ws = wait.sem
+	}
+	if signal != nil {
+		ss = signal.sem
+	}
 	if d.timeline != nil {
-		sem = d.timeline.sem
+		tl = d.timeline.sem
 	}
-	if err := check("vkQueueSubmit", C.vkllm_submit(d.fns, d.queue, c.cb, c.fence, sem, C.uint64_t(d.serial+1))); err != nil {
+	if err := check("vkQueueSubmit", C.vkllm_submit(d.fns, d.queue, c.cb, c.fence, ws, ss, tl, C.uint64_t(d.serial+1))); err != nil {
 		return err
 	}
 	d.serial++

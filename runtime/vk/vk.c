@@ -220,21 +220,42 @@ VkResult vkllm_begin(vkllm_dfns *d, VkCommandBuffer cb, int reusable) {
 	return d->vkBeginCommandBuffer(cb, &bi);
 }
 
-// vkllm_submit submits one command buffer; with a timeline semaphore it also
-// signals signalValue on it.
+// vkllm_submit submits one command buffer. When they are not null it waits
+// for the binary semaphore wait at the transfer stage (a frame is copied in)
+// and signals the binary semaphore signal; with a timeline semaphore it also
+// signals timelineValue on it. Binary semaphores take the value 0 in the
+// timeline submit info, whose arrays cover every semaphore of the submit.
 VkResult vkllm_submit(vkllm_dfns *d, VkQueue q, VkCommandBuffer cb, VkFence fence,
-	VkSemaphore timeline, uint64_t signalValue) {
+	VkSemaphore wait, VkSemaphore signal, VkSemaphore timeline, uint64_t timelineValue) {
+	VkPipelineStageFlags stage = VK_PIPELINE_STAGE_TRANSFER_BIT;
+	uint64_t waitValue = 0;
+	VkSemaphore sigs[2];
+	uint64_t sigValues[2];
+	uint32_t nsig = 0;
 	VkTimelineSemaphoreSubmitInfo ts = {VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO};
 	VkSubmitInfo si = {VK_STRUCTURE_TYPE_SUBMIT_INFO};
 	si.commandBufferCount = 1;
 	si.pCommandBuffers = &cb;
-	if (timeline != VK_NULL_HANDLE) {
-		ts.signalSemaphoreValueCount = 1;
-		ts.pSignalSemaphoreValues = &signalValue;
-		si.pNext = &ts;
-		si.signalSemaphoreCount = 1;
-		si.pSignalSemaphores = &timeline;
+	if (wait != VK_NULL_HANDLE) {
+		si.waitSemaphoreCount = 1;
+		si.pWaitSemaphores = &wait;
+		si.pWaitDstStageMask = &stage;
+		ts.waitSemaphoreValueCount = 1;
+		ts.pWaitSemaphoreValues = &waitValue;
 	}
+	if (signal != VK_NULL_HANDLE) {
+		sigs[nsig] = signal;
+		sigValues[nsig++] = 0;
+	}
+	if (timeline != VK_NULL_HANDLE) {
+		sigs[nsig] = timeline;
+		sigValues[nsig++] = timelineValue;
+		ts.signalSemaphoreValueCount = nsig;
+		ts.pSignalSemaphoreValues = sigValues;
+		si.pNext = &ts;
+	}
+	si.signalSemaphoreCount = nsig;
+	si.pSignalSemaphores = sigs;
 	return d->vkQueueSubmit(q, 1, &si, fence);
 }
 

@@ -104,7 +104,7 @@ void vkllm_copy(vkllm_dfns *d, VkCommandBuffer cb, VkBuffer src, VkBuffer dst,
 	VkDeviceSize srcOff, VkDeviceSize dstOff, VkDeviceSize size);
 VkResult vkllm_begin(vkllm_dfns *d, VkCommandBuffer cb, int reusable);
 VkResult vkllm_submit(vkllm_dfns *d, VkQueue q, VkCommandBuffer cb, VkFence fence,
-	VkSemaphore timeline, uint64_t signalValue);
+	VkSemaphore wait, VkSemaphore signal, VkSemaphore timeline, uint64_t timelineValue);
 VkResult vkllm_wait_fence(vkllm_dfns *d, VkDevice dev, VkFence f, uint64_t timeout);
 VkResult vkllm_reset_fence(vkllm_dfns *d, VkDevice dev, VkFence f);
 VkResult vkllm_wait_semaphore(vkllm_dfns *d, VkDevice dev, VkSemaphore s, uint64_t value, uint64_t timeout);

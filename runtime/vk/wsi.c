@@ -1,6 +1,7 @@
 // wsi.c holds the C half of wsi.go and external.go: surface and swapchain
-// entry points, frame submission with semaphores, image copies, and the
-// conversions between raw integer handles and Vulkan handle types.
+// entry points, image copies, and the conversions between raw integer
+// handles and Vulkan handle types. Frame submission shares vkllm_submit
+// (vk.c) with compute submission.
 #include "wsi.h"
 
 vkllm_wsi_ifns *vkllm_load_wsi_instance(VkInstance inst) {
@@ -60,36 +61,6 @@ VkResult vkllm_present(vkllm_wsi_dfns *w, VkQueue q, VkSwapchainKHR sc, uint32_t
 	pi.pSwapchains = &sc;
 	pi.pImageIndices = &index;
 	return w->vkQueuePresentKHR(q, &pi);
-}
-
-// vkllm_submit_frame submits one command buffer that waits for wait (at the
-// transfer stage: the frame is copied in) and signals signal, plus the
-// device timeline when there is one.
-VkResult vkllm_submit_frame(vkllm_dfns *d, VkQueue q, VkCommandBuffer cb, VkFence fence,
-	VkSemaphore wait, VkSemaphore signal, VkSemaphore timeline, uint64_t timelineValue) {
-	VkPipelineStageFlags stage = VK_PIPELINE_STAGE_TRANSFER_BIT;
-	VkSemaphore sigs[2] = {signal, timeline};
-	uint64_t vals[2] = {0, timelineValue};
-	VkTimelineSemaphoreSubmitInfo ts = {VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO};
-	VkSubmitInfo si = {VK_STRUCTURE_TYPE_SUBMIT_INFO};
-	si.commandBufferCount = 1;
-	si.pCommandBuffers = &cb;
-	si.waitSemaphoreCount = 1;
-	si.pWaitSemaphores = &wait;
-	si.pWaitDstStageMask = &stage;
-	si.signalSemaphoreCount = 1;
-	si.pSignalSemaphores = sigs;
-	if (timeline != VK_NULL_HANDLE) {
-		uint64_t waitVal = 0;
-		ts.waitSemaphoreValueCount = 1;
-		ts.pWaitSemaphoreValues = &waitVal;
-		ts.signalSemaphoreValueCount = 2;
-		ts.pSignalSemaphoreValues = vals;
-		si.pNext = &ts;
-		si.signalSemaphoreCount = 2;
-		return d->vkQueueSubmit(q, 1, &si, fence);
-	}
-	return d->vkQueueSubmit(q, 1, &si, fence);
 }
 
 void vkllm_image_barrier(vkllm_dfns *d, VkCommandBuffer cb, VkImage img, VkImageLayout from, VkImageLayout to,

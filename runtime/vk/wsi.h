@@ -47,8 +47,6 @@ void vkllm_get_queue(vkllm_dfns *d, VkDevice dev, uint32_t family, uint32_t inde
 VkResult vkllm_acquire(vkllm_wsi_dfns *w, VkDevice dev, VkSwapchainKHR sc, uint64_t timeout,
 	VkSemaphore sem, uint32_t *index);
 VkResult vkllm_present(vkllm_wsi_dfns *w, VkQueue q, VkSwapchainKHR sc, uint32_t index, VkSemaphore wait);
-VkResult vkllm_submit_frame(vkllm_dfns *d, VkQueue q, VkCommandBuffer cb, VkFence fence,
-	VkSemaphore wait, VkSemaphore signal, VkSemaphore timeline, uint64_t timelineValue);
 void vkllm_image_barrier(vkllm_dfns *d, VkCommandBuffer cb, VkImage img, VkImageLayout from, VkImageLayout to,
 	VkPipelineStageFlags src, VkPipelineStageFlags dst, VkAccessFlags srcA, VkAccessFlags dstA);
 void vkllm_copy_to_image(vkllm_wsi_dfns *w, VkCommandBuffer cb, VkBuffer src, VkDeviceSize off,

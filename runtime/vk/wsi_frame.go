@@ -208,27 +208,5 @@ func (c *Commands) checkImage(s *Swapchain, index int, b *Buffer, off uint64) bo
 // acquire semaphore) and signals signal (the present semaphore). It is
 // Submit otherwise: c.Wait or the next Begin waits for it.
 func (d *Device) SubmitFrame(c *Commands, wait, signal *Semaphore) error {
-	if c.err != nil {
-		return fmt.Errorf("vk: SubmitFrame of commands with a recording error: %w", c.err)
-	}
-	d.qmu.Lock()
-	defer d.qmu.Unlock()
-	if c.pending {
-		return fmt.Errorf("vk: SubmitFrame: commands already pending")
-	}
-	var tl C.VkSemaphore
-	if d.timeline != nil {
-		tl = d.timeline.sem
-	}
-	r := C.vkllm_submit_frame(d.fns, d.queue, c.cb, c.fence, wait.sem, signal.sem, tl, C.uint64_t(d.serial+1))
-	if err := check("vkQueueSubmit", r); err != nil {
-		return err
-	}
-	d.serial++
-	c.serial, c.pending = d.serial, true
-	m := useMark{c, d.serial}
-	for _, u := range c.used {
-		u.markUse(m)
-	}
-	return nil
+	return d.submit(c, "SubmitFrame", wait, signal)
 }
