@@ -1,14 +1,17 @@
 #version 450
 // rope.comp: rotary position embedding, in place. x holds tokens × heads
 // vectors of headDim floats; the first dims of each are rotated by angle
-// pos(token) × base^(-2i/dims) for pair i; the rest pass through.
+// pos(token) × base^(-2i/dims) for pair i (reduced as rope.glsl explains);
+// the rest pass through.
 //
 // Bindings (set 0):  0 x float[tokens][heads][headDim] (in place),
 //                    1 pos int[tokens] (readonly; each token's position)
+//                    2 freqs vec2[dims/2] (readonly): pair i's frequency
+//                      base^(-2i/dims) as float hi + lo (kernels.RopeFreqs)
 // Specialization:    0 WG workgroup size
 //                    1 NEOX (bool): pairs (i, i+dims/2) instead of (2i, 2i+1)
-// Push constants:    uint headDim; uint heads; uint tokens; uint dims;
-//                    float base                    (kernels.RopePush)
+// Push constants:    uint headDim; uint heads; uint tokens; uint dims
+//                                                  (kernels.RopePush)
 // One invocation per rotated pair; dispatch ceil(tokens*heads*dims/2/WG)
 // workgroups, split over x and y.
 #extension GL_GOOGLE_include_directive : require
@@ -22,13 +25,14 @@ layout(push_constant) uniform Push {
 	uint heads;
 	uint tokens;
 	uint dims;
-	float base;
 } p;
 
 layout(set = 0, binding = 0) buffer X { float x[]; };
 layout(set = 0, binding = 1) readonly buffer Pos { int pos[]; };
+layout(set = 0, binding = 2) readonly buffer Freqs { vec2 freqs[]; };
 
 #include "common.glsl"
+#include "rope.glsl"
 
 void main() {
 	uint half_dims = p.dims / 2;
@@ -42,9 +46,7 @@ void main() {
 	uint base = head * p.head_dim;
 	uint a = NEOX ? base + i : base + 2 * i;
 	uint b = NEOX ? a + half_dims : a + 1;
-	// base^(-2i/dims) through exp2/log2 keeps the error near one ulp.
-	float freq = exp2(-float(2 * i) / float(p.dims) * log2(p.base));
-	float theta = float(pos[token]) * freq;
+	float theta = rope_angle(pos[token], i);
 	float c = cos(theta);
 	float s = sin(theta);
 	float x0 = x[a];

@@ -13,11 +13,13 @@
 //                    4 slots int[rows] (readonly): flat slot block·BLOCK_SIZE
 //                       + offset, negative = do not store the row
 //                    5 kpool, 6 vpool: blocks as kvlayout.glsl describes
+//                    7 freqs vec2[dims/2] (readonly): pair i's frequency as
+//                       float hi + lo (kernels.RopeFreqs; rope.glsl)
 // Specialization:    0 WG workgroup size (power of two)
 //                    1 HEAD_DIM (multiple of 4)  2 KV_HEADS  3 BLOCK_SIZE
 //                    4 HEADS (query heads)  5 NEOX (bool): pairs (i, i+dims/2)
-// Push constants:    uint rows; uint q_stride; uint kv_stride; uint dims;
-//                    float base                   (kernels.RopeKVStorePush)
+// Push constants:    uint rows; uint q_stride; uint kv_stride; uint dims
+//                                                 (kernels.RopeKVStorePush)
 // Defines:           KV_F32 | KV_F16 | KV_INT8
 // Dispatch rows·(1 + 2·KV_HEADS) workgroups split over x and y; within a
 // row, unit 0 rotates every query head (one invocation per pair: a
@@ -39,7 +41,6 @@ layout(push_constant) uniform Push {
 	uint q_stride;
 	uint kv_stride;
 	uint dims;
-	float base;
 } p;
 
 layout(set = 0, binding = 0) buffer Q { float q[]; };
@@ -49,9 +50,11 @@ layout(set = 0, binding = 3) readonly buffer Pos { int pos[]; };
 layout(set = 0, binding = 4) readonly buffer Slots { int slots[]; };
 layout(set = 0, binding = 5) buffer KPool { uint kpool[]; };
 layout(set = 0, binding = 6) buffer VPool { uint vpool[]; };
+layout(set = 0, binding = 7) readonly buffer Freqs { vec2 freqs[]; };
 
 #include "common.glsl"
 #include "kvlayout.glsl"
+#include "rope.glsl"
 
 const uint UNITS = HEAD_DIM / 4;
 
@@ -60,8 +63,7 @@ shared uint amax_sh[WG];
 
 // rotate returns pair i of a head (x0, x1) rotated for position at.
 vec2 rotate(float x0, float x1, uint i, int at) {
-	float freq = exp2(-float(2 * i) / float(p.dims) * log2(p.base));
-	float theta = float(at) * freq;
+	float theta = rope_angle(at, i);
 	float c = cos(theta);
 	float s = sin(theta);
 	return vec2(x0 * c - x1 * s, x0 * s + x1 * c);

@@ -106,6 +106,9 @@ func (e *Engine) init() error {
 	if err := e.k.buildFused(dev, m, layout, e.opt.NoFuse); err != nil {
 		return err
 	}
+	if e.ropeTable(m.Config.Rope()) == nil { // uploaded now rather than within a step
+		return e.err
+	}
 	var err error
 	if e.kv, err = device.New(dev, m.Config.Layers, layout, e.opt.KV); err != nil {
 		return fmt.Errorf("engine: %w", err)
@@ -203,9 +206,11 @@ type kernelSet struct {
 	matvec  map[string]*kernels.MatVec // by weight type name
 	rmsnorm *kernels.RMSNorm
 	rope    *kernels.Rope
-	add     *kernels.Binary
-	swiglu  *kernels.Binary
-	attn    attnKernels
+	// ropeTables are the RoPE frequency tables the model's specs need.
+	ropeTables []*kernels.RopeTable
+	add        *kernels.Binary
+	swiglu     *kernels.Binary
+	attn       attnKernels
 
 	addNorm   *kernels.AddRMSNorm  // nil with Options.NoFuse
 	ropeStore *kernels.RopeKVStore // nil with Options.NoFuse
@@ -248,6 +253,10 @@ func (k *kernelSet) close() {
 		k.swiglu.Close()
 	}
 	k.rmsnorm, k.rope, k.add, k.swiglu = nil, nil, nil, nil
+	for _, t := range k.ropeTables {
+		t.Close()
+	}
+	k.ropeTables = nil
 	k.attn.close()
 	if k.addNorm != nil {
 		k.addNorm.Close()

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"fmt"
+
 	"github.com/vkllm/vkllm/models/llama"
 	"github.com/vkllm/vkllm/runtime/kernels"
 	"github.com/vkllm/vkllm/runtime/vk"
@@ -84,10 +86,14 @@ func (e *Engine) recordRope(i int) {
 	copy(p.ropes[i:], p.ropes[i+1:p.nropes])
 	p.nropes--
 	x := r.x
-	set, err := e.arena.set(e.k.rope, bind2(e.k.rope.Bind), x.bind(), vk.Bind(e.in.pos))
+	freqs := e.ropeTable(r.spec)
+	if freqs == nil {
+		return
+	}
+	set, err := e.arena.set(e.k.rope, bind3(e.k.rope.Bind), x.bind(), vk.Bind(e.in.pos), freqs.Binding())
 	e.fail(err)
 	push := kernels.RopePush{HeadDim: uint32(r.spec.HeadDim), Heads: uint32(x.cols / r.spec.HeadDim), Tokens: uint32(x.rows),
-		Dims: uint32(r.spec.Dims), Base: r.spec.Base}
+		Dims: uint32(r.spec.Dims)}
 	e.op("rope", []*vk.Buffer{x.buf}, []*vk.Buffer{x.buf}, func(c *vk.Commands) error {
 		e.k.rope.Record(c, set, push)
 		return nil
@@ -143,21 +149,43 @@ func (e *Engine) fusedStore(layer int, k, v Act) bool {
 	}
 	q := p.ropes[qi].x
 	p.nropes = 0 // both ropes are now recorded by this dispatch
+	freqs := e.ropeTable(spec)
+	if freqs == nil {
+		return true
+	}
 	kp, vp := e.kv.K(layer), e.kv.V(layer)
-	set, err := e.arena.set(ks, bind7(ks.Bind), q.bind(), k.bind(), v.bind(), vk.Bind(e.in.pos), vk.Bind(e.in.slots),
-		kp.Binding(), vp.Binding())
+	set, err := e.arena.set(ks, bind8(ks.Bind), q.bind(), k.bind(), v.bind(), vk.Bind(e.in.pos), vk.Bind(e.in.slots),
+		kp.Binding(), vp.Binding(), freqs.Binding())
 	e.fail(err)
 	push := kernels.RopeKVStorePush{Rows: uint32(k.rows), QStride: uint32(q.cols), KVStride: uint32(k.cols),
-		Dims: uint32(spec.Dims), Base: spec.Base}
+		Dims: uint32(spec.Dims)}
 	e.op("rope_kvstore", []*vk.Buffer{q.buf, k.buf, v.buf}, []*vk.Buffer{q.buf, k.buf, kp.Buffer, vp.Buffer},
 		func(c *vk.Commands) error { return ks.Record(c, set, push) })
 	return true
 }
 
-type set7 = func(a, b, c, d, e, f, g vk.Binding) (*vk.DescriptorSet, error)
+type set8 = func(a, b, c, d, e, f, g, h vk.Binding) (*vk.DescriptorSet, error)
 
-func bind7(f set7) binder {
+func bind8(f set8) binder {
 	return func(bs []vk.Binding) (*vk.DescriptorSet, error) {
-		return f(bs[0], bs[1], bs[2], bs[3], bs[4], bs[5], bs[6])
+		return f(bs[0], bs[1], bs[2], bs[3], bs[4], bs[5], bs[6], bs[7])
 	}
+}
+
+// ropeTable returns the frequency table of spec's base and rotated dims,
+// uploading it on first use (a model has one; the tables live until
+// Close). After an error it returns nil and the step fails.
+func (e *Engine) ropeTable(spec llama.RopeSpec) *kernels.RopeTable {
+	for _, t := range e.k.ropeTables {
+		if t.Base() == spec.Base && t.Dims() == spec.Dims {
+			return t
+		}
+	}
+	t, err := kernels.NewRopeTable(e.dev, spec.Base, spec.Dims)
+	if err != nil {
+		e.fail(fmt.Errorf("engine: %w", err))
+		return nil
+	}
+	e.k.ropeTables = append(e.k.ropeTables, t)
+	return t
 }

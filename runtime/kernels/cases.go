@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 
@@ -159,18 +160,27 @@ func softmaxCase(rows, cols int) caseFunc {
 	}
 }
 
-// ropeShape is tokens × heads × headDim with dims rotated.
+// ropeShape is tokens × heads × headDim with dims rotated, at random
+// positions below maxPos (0: 4096, a llama-2 context).
 type ropeShape struct {
 	tokens, heads, headDim, dims int
 	neox                         bool
+	maxPos                       int
 }
 
+// ropeFarPos reaches past the 4096 context of the smaller shapes to the
+// largest position whose angle the shaders reduce exactly at frequency 1
+// (rope.glsl), where an unreduced float32 angle is off by up to 4e-3 rad.
+const ropeFarPos = 1 << 17
+
 var ropeShapes = []ropeShape{
-	{1, 1, 2, 2, false},
-	{3, 4, 64, 64, false},
-	{5, 2, 64, 32, false},
-	{5, 2, 64, 32, true},
-	{7, 3, 128, 128, true},
+	{1, 1, 2, 2, false, 0},
+	{3, 4, 64, 64, false, 0},
+	{5, 2, 64, 32, false, 0},
+	{5, 2, 64, 32, true, 0},
+	{7, 3, 128, 128, true, 0},
+	{9, 2, 2, 2, false, ropeFarPos},
+	{9, 2, 128, 128, false, ropeFarPos},
 }
 
 func ropeCases() []Case {
@@ -181,9 +191,25 @@ func ropeCases() []Case {
 			name = "rope_neox"
 		}
 		shape := fmt.Sprintf("%dx%dx%d/%d", s.tokens, s.heads, s.headDim, s.dims)
+		if s.maxPos > 0 {
+			shape += fmt.Sprintf(" pos<%d", s.maxPos)
+		}
 		cs = append(cs, Case{Kernel: name, Shape: shape, Bound: boundRope, run: ropeCase(s)})
 	}
 	return cs
+}
+
+// ropePositions returns n random positions below maxPos (0: 4096); with
+// a larger maxPos the last one is maxPos-1.
+func ropePositions(rng *rand.Rand, n, maxPos int) []int32 {
+	pos := make([]int32, n)
+	for i := range pos {
+		pos[i] = rng.Int32N(int32(cmp.Or(maxPos, 4096)))
+	}
+	if maxPos > 0 {
+		pos[n-1] = int32(maxPos - 1)
+	}
+	return pos
 }
 
 func ropeCase(s ropeShape) caseFunc {
@@ -195,18 +221,15 @@ func ropeCase(s ropeShape) caseFunc {
 		e.own(k)
 		n := s.tokens * s.heads * s.headDim
 		x := randFloats(rng, n, 2)
-		pos := make([]int32, s.tokens)
-		for i := range pos {
-			pos[i] = rng.Int32N(4096)
-		}
+		pos := ropePositions(rng, s.tokens, s.maxPos)
 		xb := e.floats(x)
-		set := e.set(k.program, xb, e.buffer(i32Bytes(pos)))
+		set := e.set(k.program, xb, e.buffer(i32Bytes(pos)), e.floats(RopeFreqs(10000, s.dims)))
 		r := cpu.Rope{Base: 10000, Dims: s.dims, NeoX: s.neox}
 		per := s.heads * s.headDim
 		for t := range s.tokens {
 			r.Apply(x[t*per:(t+1)*per], s.headDim, int(pos[t]))
 		}
-		p := RopePush{HeadDim: uint32(s.headDim), Heads: uint32(s.heads), Tokens: uint32(s.tokens), Dims: uint32(s.dims), Base: 10000}
+		p := RopePush{HeadDim: uint32(s.headDim), Heads: uint32(s.heads), Tokens: uint32(s.tokens), Dims: uint32(s.dims)}
 		got := e.exec(xb, n, func(c *vk.Commands) error {
 			k.Record(c, set, p)
 			return nil

@@ -25,13 +25,19 @@ func fusedCases() []Case {
 			heads, rows int
 			neox        bool
 			l           cache.Layout
+			maxPos      int
 		}{
-			{4, 5, false, cache.Layout{Type: t, BlockSize: 4, KVHeads: 2, HeadDim: 8}},
-			{8, 9, true, cache.Layout{Type: t, BlockSize: 16, KVHeads: 2, HeadDim: 64}},
-			{3, 3, false, cache.Layout{Type: t, BlockSize: 16, KVHeads: 3, HeadDim: 128}},
+			{4, 5, false, cache.Layout{Type: t, BlockSize: 4, KVHeads: 2, HeadDim: 8}, 0},
+			{8, 9, true, cache.Layout{Type: t, BlockSize: 16, KVHeads: 2, HeadDim: 64}, 0},
+			{3, 3, false, cache.Layout{Type: t, BlockSize: 16, KVHeads: 3, HeadDim: 128}, 0},
+			{4, 6, false, cache.Layout{Type: t, BlockSize: 16, KVHeads: 2, HeadDim: 64}, ropeFarPos},
 		} {
-			cs = append(cs, Case{Kernel: ropeKVStoreKernels[t], Shape: fmt.Sprintf("%d rows %d heads neox=%v %v", s.rows, s.heads, s.neox, s.l),
-				Bound: boundRope, run: ropeKVStoreCase(s.l, s.heads, s.rows, s.neox)})
+			shape := fmt.Sprintf("%d rows %d heads neox=%v %v", s.rows, s.heads, s.neox, s.l)
+			if s.maxPos > 0 {
+				shape += fmt.Sprintf(" pos<%d", s.maxPos)
+			}
+			cs = append(cs, Case{Kernel: ropeKVStoreKernels[t], Shape: shape,
+				Bound: boundRope, run: ropeKVStoreCase(s.l, s.heads, s.rows, s.neox, s.maxPos)})
 		}
 	}
 	for _, s := range [][3]int{{1, 7, 1}, {3, 1000, 1}, {2, 1000, 40}, {3, 32000, 40}, {1, 4097, 256}, {2, 50, 64}} {
@@ -71,7 +77,7 @@ func addRMSNormCase(rows, cols int) caseFunc {
 // and v with Layout.Store; the fused kernel must match both. The pools are
 // filled from the kernel's own rotated k, so they are compared exactly and
 // the rotation's ulp-level differences are bounded by the rope bound alone.
-func ropeKVStoreCase(l cache.Layout, heads, rows int, neox bool) caseFunc {
+func ropeKVStoreCase(l cache.Layout, heads, rows int, neox bool, maxPos int) caseFunc {
 	return func(e *env, variant string, rng *rand.Rand) (outcome, error) {
 		k, err := NewRopeKVStore(e.dev, l, heads, neox, variant)
 		if err != nil {
@@ -87,18 +93,18 @@ func ropeKVStoreCase(l cache.Layout, heads, rows int, neox bool) caseFunc {
 		bb := l.BlockBytes()
 		kp, vp := randBytes(rng, blocks*bb), randBytes(rng, blocks*bb)
 		q, kk, v := randFloats(rng, rows*qw, 2), randFloats(rng, rows*width, 2), randFloats(rng, rows*width, 2)
-		pos, slots := make([]int32, rows), make([]int32, rows)
+		pos, slots := ropePositions(rng, rows, maxPos), make([]int32, rows)
 		perm := rng.Perm((blocks - 1) * l.BlockSize)
 		for r := range rows {
-			pos[r] = rng.Int32N(4096)
 			slots[r] = int32(l.BlockSize + perm[r])
 			if r == 2 {
 				slots[r] = -1
 			}
 		}
 		qb, kb, kpg, vpg := e.floats(q), e.floats(kk), e.buffer(kp), e.buffer(vp)
-		set := e.set(k.program, qb, kb, e.floats(v), e.buffer(i32Bytes(pos)), e.buffer(i32Bytes(slots)), kpg, vpg)
-		p := RopeKVStorePush{Rows: uint32(rows), QStride: uint32(qw), KVStride: uint32(width), Dims: uint32(dims), Base: 10000}
+		set := e.set(k.program, qb, kb, e.floats(v), e.buffer(i32Bytes(pos)), e.buffer(i32Bytes(slots)), kpg, vpg,
+			e.floats(RopeFreqs(10000, dims)))
+		p := RopeKVStorePush{Rows: uint32(rows), QStride: uint32(qw), KVStride: uint32(width), Dims: uint32(dims)}
 		pools := e.execBytes([]*vk.Buffer{kpg, vpg}, func(c *vk.Commands) error { return k.Record(c, set, p) })
 		gq, err := e.read(qb, rows*qw)
 		if err != nil || e.err != nil {

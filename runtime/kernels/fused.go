@@ -12,20 +12,19 @@ import (
 func init() {
 	specs = append(specs,
 		spec{name: "add_rmsnorm", variants: []string{"add_rmsnorm_sg", "add_rmsnorm"}, bindings: 5, push: 12, wg: 64},
-		spec{name: "rope_kvstore_f32", variants: []string{"rope_kvstore_f32"}, bindings: 7, push: 20, wg: 32},
-		spec{name: "rope_kvstore_f16", variants: []string{"rope_kvstore_f16"}, bindings: 7, push: 20, wg: 32},
-		spec{name: "rope_kvstore_int8", variants: []string{"rope_kvstore_int8"}, bindings: 7, push: 20, wg: 32},
+		spec{name: "rope_kvstore_f32", variants: []string{"rope_kvstore_f32"}, bindings: 8, push: 16, wg: 32},
+		spec{name: "rope_kvstore_f16", variants: []string{"rope_kvstore_f16"}, bindings: 8, push: 16, wg: 32},
+		spec{name: "rope_kvstore_int8", variants: []string{"rope_kvstore_int8"}, bindings: 8, push: 16, wg: 32},
 		spec{name: "topk", variants: []string{"topk"}, bindings: 2, push: 24, wg: 64},
 	)
 }
 
 // RopeKVStorePush is rope_kvstore.comp's block.
 type RopeKVStorePush struct {
-	Rows     uint32  // token rows (entries of the position and slot buffers)
-	QStride  uint32  // floats between consecutive query rows
-	KVStride uint32  // floats between consecutive K (and V) rows
-	Dims     uint32  // rotated values per head (even, ≤ HeadDim)
-	Base     float32 // frequency base
+	Rows     uint32 // token rows (entries of the position and slot buffers)
+	QStride  uint32 // floats between consecutive query rows
+	KVStride uint32 // floats between consecutive K (and V) rows
+	Dims     uint32 // rotated values per head (even, ≤ HeadDim; the frequency table's pairs)
 }
 
 // TopKPush is topk.comp's block.
@@ -97,9 +96,9 @@ func NewRopeKVStore(dev *vk.Device, l cache.Layout, heads int, neox bool, varian
 
 // Bind makes the descriptor set, in binding order: q (rotated in place),
 // k (rotated in place), v, pos (int32 per row), slots (int32 per row,
-// negative skips the store), kPool, vPool.
-func (k *RopeKVStore) Bind(q, kSrc, vSrc, pos, slots, kPool, vPool vk.Binding) (*vk.DescriptorSet, error) {
-	return k.bind(q, kSrc, vSrc, pos, slots, kPool, vPool)
+// negative skips the store), kPool, vPool, freqs (a RopeTable's).
+func (k *RopeKVStore) Bind(q, kSrc, vSrc, pos, slots, kPool, vPool, freqs vk.Binding) (*vk.DescriptorSet, error) {
+	return k.bind(q, kSrc, vSrc, pos, slots, kPool, vPool, freqs)
 }
 
 // Record processes p.Rows rows: one workgroup per row for the query heads

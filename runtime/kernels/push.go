@@ -31,11 +31,10 @@ type SoftmaxPush struct {
 
 // RopePush is rope.comp's block.
 type RopePush struct {
-	HeadDim uint32  // values per head vector
-	Heads   uint32  // head vectors per token
-	Tokens  uint32  // tokens (entries of the position buffer)
-	Dims    uint32  // rotated values per head (even, ≤ HeadDim)
-	Base    float32 // frequency base
+	HeadDim uint32 // values per head vector
+	Heads   uint32 // head vectors per token
+	Tokens  uint32 // tokens (entries of the position buffer)
+	Dims    uint32 // rotated values per head (even, ≤ HeadDim; the frequency table's pairs)
 }
 
 // MatVecPush is matvec.comp's block.

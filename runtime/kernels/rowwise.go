@@ -69,9 +69,11 @@ func NewRope(dev *vk.Device, variant string, neox bool) (*Rope, error) {
 	return &Rope{p, neox}, nil
 }
 
-// Bind makes the descriptor set for x (tokens × heads × headDim floats)
-// and pos (tokens int32 positions).
-func (k *Rope) Bind(x, pos vk.Binding) (*vk.DescriptorSet, error) { return k.bind(x, pos) }
+// Bind makes the descriptor set for x (tokens × heads × headDim floats),
+// pos (tokens int32 positions) and freqs (a RopeTable's frequencies).
+func (k *Rope) Bind(x, pos, freqs vk.Binding) (*vk.DescriptorSet, error) {
+	return k.bind(x, pos, freqs)
+}
 
 // Record rotates every head of p.Tokens tokens.
 func (k *Rope) Record(c *vk.Commands, set *vk.DescriptorSet, p RopePush) {
