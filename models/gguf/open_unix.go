@@ -8,19 +8,9 @@ import (
 	"syscall"
 )
 
-// Open memory-maps the file at path read-only and parses its header. Close
-// unmaps it; TensorData returns slices of the mapping.
-func Open(path string) (*File, error) {
-	fd, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("gguf: %w", err)
-	}
-	st, err := fd.Stat()
-	if err != nil {
-		fd.Close()
-		return nil, fmt.Errorf("gguf: %w", err)
-	}
-	size := st.Size()
+// openFile memory-maps fd (size bytes) read-only and parses its header.
+// Once mapped, fd is closed: the mapping outlives it.
+func openFile(fd *os.File, path string, size int64) (*File, error) {
 	if size == 0 || int64(int(size)) != size {
 		// Nothing to map (the header check reports the empty file), or too
 		// big for this address space: read through the descriptor instead.
