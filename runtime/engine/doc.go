@@ -52,7 +52,9 @@
 // the i-th op of a step always gets slot i, a buffer sized for MaxRows
 // rows, so the same buffers and descriptor sets are reused every step.
 // The KV cache is a cache/device.Pool owned by the engine, sized after the
-// weights are uploaded.
+// weights are uploaded. The RoPE frequency table of the model's rotation
+// (kernels.RopeTable, float64 frequencies as float32 pairs, which the
+// shaders need for exact angles at far positions) is uploaded at New too.
 //
 // Errors: Ops methods cannot return errors; the first one is kept and
 // returned by Finish, and the step is abandoned (nothing is submitted).
