@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -45,9 +44,7 @@ func writeDevicesJSON(w io.Writer, devs []vk.PhysicalDevice, def int) error {
 		d := &devs[i]
 		out[i] = deviceJSON{PhysicalDevice: *d, Vendor: d.Vendor(), DriverVersion: d.DriverVersionString(), Default: i == def}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return writeJSON(w, out)
 }
 
 func writeDevices(w io.Writer, devs []vk.PhysicalDevice, def int) error {

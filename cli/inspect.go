@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -30,9 +29,7 @@ func inspectCommand() *cli.Command {
 				return err
 			}
 			if c.Bool("json") {
-				enc := json.NewEncoder(c.App.Writer)
-				enc.SetIndent("", "  ")
-				return enc.Encode(info)
+				return writeJSON(c.App.Writer, info)
 			}
 			printInfo(c.App.Writer, info)
 			return nil

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -36,9 +35,7 @@ func runSelftest(c *cli.Context) error {
 		return fmt.Errorf("selftest: %w", err)
 	}
 	if c.Bool("json") {
-		enc := json.NewEncoder(c.App.Writer)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := writeJSON(c.App.Writer, rep); err != nil {
 			return fmt.Errorf("selftest: %w", err)
 		}
 	} else if err := writeSelftest(c.App.Writer, rep); err != nil {
