@@ -19,23 +19,20 @@ import (
 const defaultCompletionTokens = 16
 
 func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) {
-	var req CompletionRequest
-	j, e := s.readBody(w, r, &req)
-	if e == nil {
-		e = s.completionJob(&req, j)
-	}
-	if e != nil {
-		s.fail(w, j, e)
-		return
-	}
-	s.generate(w, r, j)
+	handleJob(s, w, r, s.completionJob)
 }
 
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
-	var req ChatRequest
+	handleJob(s, w, r, s.chatJob)
+}
+
+// handleJob serves a generating endpoint: it decodes a request of type T,
+// builds the job from it with build and generates, or writes the error.
+func handleJob[T any](s *Server, w http.ResponseWriter, r *http.Request, build func(*T, *job) *apiError) {
+	var req T
 	j, e := s.readBody(w, r, &req)
 	if e == nil {
-		e = s.chatJob(&req, j)
+		e = build(&req, j)
 	}
 	if e != nil {
 		s.fail(w, j, e)
