@@ -1,6 +1,3 @@
-// Package cli holds the vkllm command-line commands. Each command turns its
-// flags into an options struct and calls the library; nothing here exits the
-// process or prints outside the command's own writers.
 package cli
 
 import (

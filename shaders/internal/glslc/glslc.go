@@ -1,8 +1,3 @@
-// Package glslc compiles the shader variant table with glslc and checks
-// modules with spirv-val. It is used by the generator (go generate) and by
-// the shaders tests; the vkllm binary never runs a shader compiler.
-//
-// Threading: functions are safe for concurrent use on distinct outputs.
 package glslc
 
 import (
