@@ -79,7 +79,7 @@ type seq struct {
 	preemptions  int
 }
 
-func (s *seq) generated() int { return len(s.tokens) - s.promptLen }
+func (sq *seq) generated() int { return len(sq.tokens) - sq.promptLen }
 
 // Scheduler decides, step by step, which tokens of which sequences to
 // compute. See the package documentation for the algorithm.
