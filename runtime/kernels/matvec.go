@@ -147,16 +147,6 @@ func subgroupSize(dev *vk.Device) uint32 {
 	return max(1, min(dev.Physical().Subgroup.Size, 128))
 }
 
-// WeightBytes returns the buffer size the weights need: the matrix rounded
-// up to 4 bytes, since the portable paths read whole words.
-func WeightBytes(t quant.Type, rows, cols int) (uint64, error) {
-	rb, err := t.RowBytes(cols)
-	if err != nil {
-		return 0, fmt.Errorf("kernels: %w", err)
-	}
-	return (uint64(rows)*uint64(rb) + 3) &^ 3, nil
-}
-
 // ColAlign returns the multiple of which a row's length must be for weights
 // of type t: the format's block, at least 4 values.
 func ColAlign(t quant.Type) uint32 { return uint32(max(4, t.BlockSize())) }
