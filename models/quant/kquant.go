@@ -18,6 +18,14 @@ func scaleMinK4(j int, q []byte) (sc, m uint8) {
 	return sc, m
 }
 
+// chunkScalesK4 returns the scale and min of the two sub-blocks (2c and
+// 2c+1) of Q4_K and Q5_K chunk c, multiplied by the super-block's d and dmin.
+func chunkScalesK4(c int, d, dmin float32, scales []byte) (d1, min1, d2, min2 float32) {
+	sc1, m1 := scaleMinK4(2*c, scales)
+	sc2, m2 := scaleMinK4(2*c+1, scales)
+	return d * float32(sc1), dmin * float32(m1), d * float32(sc2), dmin * float32(m2)
+}
+
 // Q4_K (144 bytes): d f16, dmin f16, scales [12], qs [128]. Each 64-value
 // chunk uses 32 bytes of qs: low nibbles are sub-block 2c, high nibbles
 // sub-block 2c+1; x = d*sc*q - dmin*m.
@@ -25,10 +33,7 @@ func dequantQ4_K(s []byte, y []float32) {
 	d, dmin := half(s), half(s[2:])
 	scales, qs := s[4:16], s[16:144]
 	for c := range 4 {
-		sc1, m1 := scaleMinK4(2*c, scales)
-		sc2, m2 := scaleMinK4(2*c+1, scales)
-		d1, min1 := d*float32(sc1), dmin*float32(m1)
-		d2, min2 := d*float32(sc2), dmin*float32(m2)
+		d1, min1, d2, min2 := chunkScalesK4(c, d, dmin, scales)
 		q, out := qs[32*c:32*c+32], y[64*c:64*c+64]
 		for l := range 32 {
 			out[l] = d1*float32(q[l]&0xf) - min1
@@ -44,10 +49,7 @@ func dequantQ5_K(s []byte, y []float32) {
 	d, dmin := half(s), half(s[2:])
 	scales, qh, qs := s[4:16], s[16:48], s[48:176]
 	for c := range 4 {
-		sc1, m1 := scaleMinK4(2*c, scales)
-		sc2, m2 := scaleMinK4(2*c+1, scales)
-		d1, min1 := d*float32(sc1), dmin*float32(m1)
-		d2, min2 := d*float32(sc2), dmin*float32(m2)
+		d1, min1, d2, min2 := chunkScalesK4(c, d, dmin, scales)
 		q, out := qs[32*c:32*c+32], y[64*c:64*c+64]
 		for l := range 32 {
 			lo := q[l]&0xf | (qh[l]>>(2*c)&1)<<4
