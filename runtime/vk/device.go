@@ -106,20 +106,24 @@ func enabledFeatures(have Features, opts DeviceOptions) Features {
 	if opts.Portable {
 		return Features{}
 	}
-	off := opts.Disable
+	return have.minus(opts.Disable)
+}
+
+// minus returns the features in f that are not in off.
+func (f Features) minus(off Features) Features {
 	return Features{
-		Float16:              have.Float16 && !off.Float16,
-		Int8:                 have.Int8 && !off.Int8,
-		Storage8Bit:          have.Storage8Bit && !off.Storage8Bit,
-		Storage16Bit:         have.Storage16Bit && !off.Storage16Bit,
-		SubgroupSizeControl:  have.SubgroupSizeControl && !off.SubgroupSizeControl,
-		ComputeFullSubgroups: have.ComputeFullSubgroups && !off.ComputeFullSubgroups,
-		IntegerDotProduct:    have.IntegerDotProduct && !off.IntegerDotProduct,
-		TimelineSemaphore:    have.TimelineSemaphore && !off.TimelineSemaphore,
-		MemoryBudget:         have.MemoryBudget && !off.MemoryBudget,
-		SubgroupBasic:        have.SubgroupBasic && !off.SubgroupBasic,
-		SubgroupArithmetic:   have.SubgroupArithmetic && !off.SubgroupArithmetic,
-		SubgroupShuffle:      have.SubgroupShuffle && !off.SubgroupShuffle,
+		Float16:              f.Float16 && !off.Float16,
+		Int8:                 f.Int8 && !off.Int8,
+		Storage8Bit:          f.Storage8Bit && !off.Storage8Bit,
+		Storage16Bit:         f.Storage16Bit && !off.Storage16Bit,
+		SubgroupSizeControl:  f.SubgroupSizeControl && !off.SubgroupSizeControl,
+		ComputeFullSubgroups: f.ComputeFullSubgroups && !off.ComputeFullSubgroups,
+		IntegerDotProduct:    f.IntegerDotProduct && !off.IntegerDotProduct,
+		TimelineSemaphore:    f.TimelineSemaphore && !off.TimelineSemaphore,
+		MemoryBudget:         f.MemoryBudget && !off.MemoryBudget,
+		SubgroupBasic:        f.SubgroupBasic && !off.SubgroupBasic,
+		SubgroupArithmetic:   f.SubgroupArithmetic && !off.SubgroupArithmetic,
+		SubgroupShuffle:      f.SubgroupShuffle && !off.SubgroupShuffle,
 	}
 }
 

@@ -213,15 +213,7 @@ func queueFamilies(pd *PhysicalDevice) []queueFamily {
 // enabledFeatures(have, Disable: missing) is their intersection. Subgroup
 // operations are properties, not enabled features, and stay on.
 func missing(have, enabled Features) Features {
-	return Features{
-		Float16:              have.Float16 && !enabled.Float16,
-		Int8:                 have.Int8 && !enabled.Int8,
-		Storage8Bit:          have.Storage8Bit && !enabled.Storage8Bit,
-		Storage16Bit:         have.Storage16Bit && !enabled.Storage16Bit,
-		SubgroupSizeControl:  have.SubgroupSizeControl && !enabled.SubgroupSizeControl,
-		ComputeFullSubgroups: have.ComputeFullSubgroups && !enabled.ComputeFullSubgroups,
-		IntegerDotProduct:    have.IntegerDotProduct && !enabled.IntegerDotProduct,
-		TimelineSemaphore:    have.TimelineSemaphore && !enabled.TimelineSemaphore,
-		MemoryBudget:         have.MemoryBudget && !enabled.MemoryBudget,
-	}
+	m := have.minus(enabled)
+	m.SubgroupBasic, m.SubgroupArithmetic, m.SubgroupShuffle = false, false, false
+	return m
 }
