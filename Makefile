@@ -33,9 +33,15 @@ test: setup lint
 run: setup
 	$(GO) run ./cmd/vkllm run -m "$(MODEL)" -p "$(PROMPT)"
 
+# staticcheck, pinned, runs once with the build's simd experiment and once
+# without it: runtime/cpu's portable scalar kernels only build then.
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
+	GOEXPERIMENT= $(STATICCHECK) ./...
 
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime 3x ./...
