@@ -18,15 +18,25 @@
 //                    4 GROUP query heads per KV head
 // Push constants:    uint rows; uint q_stride; uint o_stride; uint splits;
 //                    float scale (score multiplier, 1/√HEAD_DIM)   (kernels.DecodePush)
-// Defines:           KV_F32 | KV_F16 | KV_INT8; SUBGROUP (subgroup reductions)
-// Dispatch rows·KV_HEADS·splits workgroups split over x and y; workgroup w
-// serves split w%splits of KV head (w/splits)%KV_HEADS of row w/splits/KV_HEADS.
+// Defines:           KV_F32 | KV_F16 | KV_INT8; SUBGROUP (subgroup reductions);
+//                    LANES (one invocation per item, below)
+// An item is split i%splits of KV head (i/splits)%KV_HEADS of row
+// i/splits/KV_HEADS, for i < rows·KV_HEADS·splits.
 //
-// One workgroup reads each K and V vector of its chunk once for all GROUP
-// query heads. Tiles of WG tokens: each invocation scores one token against
-// every query head, the workgroup reduces the tile's max and sum (online
-// softmax: running max m, sum l, rescaling by exp(m_old - m_new)), then
-// invocations split the V accumulation by 4-value units and token lanes.
+// Tiled (default): one workgroup per item, dispatched as rows·KV_HEADS·splits
+// workgroups split over x and y. One workgroup reads each K and V vector of
+// its chunk once for all GROUP query heads. Tiles of WG tokens: each
+// invocation scores one token against every query head, the workgroup
+// reduces the tile's max and sum (online softmax: running max m, sum l,
+// rescaling by exp(m_old - m_new)), then invocations split the V
+// accumulation by 4-value units and token lanes.
+//
+// LANES: one invocation per item, ceil(items / WG) workgroups. For small
+// head dims, where the tiled layout leaves most invocations idle and pays
+// barriers and workgroup launches per item (lavapipe runs each workgroup's
+// invocations in SIMD batches on one CPU thread, and a barrier switches
+// between them): each invocation walks its chunk alone, keeping the query,
+// running max, sum and accumulators of its GROUP heads in registers.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : enable
 
@@ -53,14 +63,19 @@ layout(set = 0, binding = 3) readonly buffer Meta { int meta[]; };
 layout(set = 0, binding = 4) writeonly buffer Dst { float dst[]; };
 
 #include "common.glsl"
-#include "reduce.glsl"
 #include "kvlayout.glsl"
 #include "kvread.glsl"
+
+#define NEG_INF uintBitsToFloat(0xff800000u)
+
+#ifdef LANES
+#include "attn_decode_lanes.glsl"
+#else
+#include "reduce.glsl"
 
 const uint UNITS = HEAD_DIM / 4;
 const uint LANES = WG > UNITS ? WG / UNITS : 1;     // token lanes of the V phase
 const uint UPT = (UNITS + WG - 1) / WG;             // units per invocation
-#define NEG_INF uintBitsToFloat(0xff800000u)
 
 shared vec4 q_sh[GROUP * UNITS]; // the group's queries, times scale
 shared float p_sh[GROUP * WG];  // the tile's probabilities
@@ -247,3 +262,4 @@ void main() {
 	}
 	write_out(row, kvh, split);
 }
+#endif // LANES

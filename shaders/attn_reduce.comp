@@ -8,8 +8,10 @@
 // Specialization:    0 WG workgroup size (power of two)
 //                    1 HEAD_DIM (multiple of 4)  2 KV_HEADS  3 GROUP
 // Push constants:    uint rows; uint o_stride; uint splits   (kernels.ReducePush)
-// Dispatch rows·KV_HEADS·GROUP workgroups (one per query head) split over x
-// and y; invocations stride over the head's values.
+// Dispatch ceil(rows·KV_HEADS·GROUP·HEAD_DIM / WG) workgroups split over x
+// and y; invocation i writes value i%HEAD_DIM of query head i/HEAD_DIM (in
+// row order), so no invocation idles when HEAD_DIM < WG. Each recomputes its
+// head's M and L: splits are few and the partials' m, l stay in cache.
 #extension GL_GOOGLE_include_directive : require
 
 layout(local_size_x_id = 0) in;
@@ -32,10 +34,11 @@ layout(set = 0, binding = 1) writeonly buffer Out { float o[]; };
 const uint STRIDE = GROUP * (HEAD_DIM + 2); // floats between splits
 
 void main() {
-	uint w = wg_linear();
-	if (w >= p.rows * KV_HEADS * GROUP) {
+	uint i = global_linear();
+	if (i >= p.rows * KV_HEADS * GROUP * HEAD_DIM) {
 		return;
 	}
+	uint d = i % HEAD_DIM, w = i / HEAD_DIM; // w: row·KV_HEADS·GROUP + query head
 	uint g = w % GROUP;
 	uint rk = w / GROUP; // row * KV_HEADS + kvh
 	uint base = rk * p.splits * STRIDE + g * (HEAD_DIM + 2);
@@ -43,16 +46,13 @@ void main() {
 	for (uint s = 1; s < p.splits; s++) {
 		m = max(m, part[base + s * STRIDE]);
 	}
-	float l = 0.0;
+	float l = 0.0, a = 0.0;
 	for (uint s = 0; s < p.splits; s++) {
-		l += part[base + s * STRIDE + 1] * exp(part[base + s * STRIDE] - m);
+		uint b = base + s * STRIDE;
+		float e = exp(part[b] - m);
+		l += part[b + 1] * e;
+		a += part[b + 2 + d] * e;
 	}
 	uint row = rk / KV_HEADS, head = w % (KV_HEADS * GROUP);
-	for (uint d = gl_LocalInvocationIndex; d < HEAD_DIM; d += WG) {
-		float a = 0.0;
-		for (uint s = 0; s < p.splits; s++) {
-			a += part[base + s * STRIDE + 2 + d] * exp(part[base + s * STRIDE] - m);
-		}
-		o[row * p.o_stride + head * HEAD_DIM + d] = a / l;
-	}
+	o[row * p.o_stride + head * HEAD_DIM + d] = a / l;
 }

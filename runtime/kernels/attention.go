@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/vkllm/vkllm/cache"
 	"github.com/vkllm/vkllm/runtime/vk"
@@ -78,35 +79,60 @@ func AttnMeta(rows []AttnRow) []int32 {
 }
 
 // Decode is paged grouped-query attention for rows that each attend their
-// own sequence (attn_decode.comp): one workgroup per (row, KV head, split)
-// reads each K/V vector once for the group's query heads. With Splits > 1
-// it writes partial results that Reduce merges (flash-decoding).
+// own sequence (attn_decode.comp). An item is one (row, KV head, split): it
+// reads each K/V vector of its chunk once for the group's query heads.
+// Tiled, one workgroup serves one item; in the lanes layout (small head
+// dims) one invocation does. With Splits > 1 it writes partial results
+// that Reduce merges (flash-decoding).
 type Decode struct {
 	*program
 	shape AttnShape
+	lanes bool // one invocation per item (the _lanes variants)
 }
 
+// lanesMaxHeadDim is the largest head dim of the lanes layout, which
+// NewDecode prefers up to it: the tiled layout spreads a workgroup over
+// the head's values and tokens, so with 8 values most of its invocations
+// idle while it pays a workgroup launch and four barriers per tile of every
+// item (lavapipe: 9x the one-row time at 16 rows on stories260K, head dim
+// 8). Above it a lane's query and accumulators (2·GROUP·HEAD_DIM floats)
+// spill, and lavapipe takes seconds to compile the unrolled loops.
+const lanesMaxHeadDim = 16
+
 // NewDecode builds decode attention for shape; variant "" picks the best
-// for dev.
+// for dev: the lanes layout for head dims up to lanesMaxHeadDim, else the
+// tiled kernel's first variant the device's features allow.
 func NewDecode(dev *vk.Device, s AttnShape, variant string) (*Decode, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
 	name := attnKernel("attn_decode", s.Layout.Type)
+	if variant == "" && s.Layout.HeadDim <= lanesMaxHeadDim {
+		variant = name + "_lanes"
+	}
+	lanes := strings.HasSuffix(variant, "_lanes")
+	if lanes {
+		if s.Layout.HeadDim > lanesMaxHeadDim {
+			return nil, fmt.Errorf("kernels: %s: head dim %d over %d: %w", variant, s.Layout.HeadDim, lanesMaxHeadDim, vk.ErrUnsupported)
+		}
+		name = attnKernel("attn_decode_lanes", s.Layout.Type)
+	}
 	sp, err := lookupSpec(name)
 	if err != nil {
 		return nil, err
 	}
 	g, wg := s.Group(), int(sp.wg)
-	if err := checkShared(dev, name, 4*(g*s.Layout.HeadDim+2*g*wg+6*wg)); err != nil {
-		return nil, err
+	if !lanes {
+		if err := checkShared(dev, name, 4*(g*s.Layout.HeadDim+2*g*wg+6*wg)); err != nil {
+			return nil, err
+		}
 	}
 	l := s.Layout
 	p, err := newProgram(dev, name, variant, uint32(l.HeadDim), uint32(l.KVHeads), uint32(l.BlockSize), uint32(g))
 	if err != nil {
 		return nil, err
 	}
-	return &Decode{p, s}, nil
+	return &Decode{p, s, lanes}, nil
 }
 
 // Shape returns the attention shape.
@@ -129,29 +155,57 @@ func (k *Decode) PartialFloats(rows int, splits uint32) int {
 	return rows * k.shape.Heads * int(splits) * (k.shape.Layout.HeadDim + 2)
 }
 
-// Record dispatches rows × KV heads × splits workgroups.
+// Record dispatches one workgroup (tiled) or invocation (lanes) per item,
+// rows × KV heads × splits.
 func (k *Decode) Record(c *vk.Commands, set *vk.DescriptorSet, p DecodePush) error {
 	width := uint32(k.shape.Heads * k.shape.Layout.HeadDim)
 	if p.Rows == 0 || p.Splits == 0 || p.QStride < width || (p.Splits == 1 && p.OStride < width) {
 		return fmt.Errorf("kernels: decode: %d rows, %d splits, strides q %d, out %d for %d values",
 			p.Rows, p.Splits, p.QStride, p.OStride, width)
 	}
-	x, y := grid(p.Rows*uint32(k.shape.Layout.KVHeads)*p.Splits, k.dev.Limits().MaxComputeWorkGroupCount[0])
+	groups := p.Rows * uint32(k.shape.Layout.KVHeads) * p.Splits
+	if k.lanes {
+		groups = ceilDiv(groups, k.spec.wg)
+	}
+	x, y := grid(groups, k.dev.Limits().MaxComputeWorkGroupCount[0])
 	c.Dispatch(k.first, set, vk.PushBytes(&p), x, y, 1)
 	return nil
 }
 
 // Split-K policy: enough workgroups to fill a large GPU, but chunks long
-// enough that each workgroup streams several tiles.
+// enough that each workgroup streams several tiles. The lanes layout's
+// items are single invocations, cheap to loop over tokens and costly to
+// merge (the reduce dispatch, a barrier, and partials out and back in),
+// so it splits only long contexts.
 const (
 	splitTargetGroups = 256
 	splitMinTokens    = 64
 	maxSplits         = 64
+	lanesMinTokens    = 1024
 )
 
-// DecodeSplits chooses the split count for rows rows of at most ctx
-// context tokens over kvHeads KV heads: 1 when the rows alone fill the
-// device or the context is short.
+// Splits chooses the split count for rows rows of at most ctx context
+// tokens: DecodeSplits for the tiled layout; for the lanes layout chunks
+// of at least lanesMinTokens tokens, as many as fill splitTargetGroups
+// items.
+func (k *Decode) Splits(ctx, rows int) uint32 {
+	kvHeads := k.shape.Layout.KVHeads
+	if !k.lanes {
+		return DecodeSplits(ctx, rows, kvHeads)
+	}
+	return lanesSplits(ctx, rows, kvHeads)
+}
+
+func lanesSplits(ctx, rows, kvHeads int) uint32 {
+	items := max(rows*kvHeads, 1)
+	s := min((splitTargetGroups+items-1)/items, ctx/lanesMinTokens, maxSplits)
+	return uint32(max(s, 1))
+}
+
+// DecodeSplits chooses the tiled layout's split count for rows rows of at
+// most ctx context tokens over kvHeads KV heads: 1 when the rows alone
+// fill the device or the context is short. Decode.Splits applies the
+// policy of the layout in use.
 func DecodeSplits(ctx, rows, kvHeads int) uint32 {
 	groups := max(rows*kvHeads, 1)
 	s := min((splitTargetGroups+groups-1)/groups, (ctx+splitMinTokens-1)/splitMinTokens, maxSplits)
@@ -159,7 +213,7 @@ func DecodeSplits(ctx, rows, kvHeads int) uint32 {
 }
 
 // Reduce merges Decode's split-K partials into the attention output
-// (attn_reduce.comp): one workgroup per (row, query head).
+// (attn_reduce.comp): one invocation per output value.
 type Reduce struct {
 	*program
 	shape AttnShape
@@ -191,7 +245,8 @@ func (k *Reduce) Record(c *vk.Commands, set *vk.DescriptorSet, p ReducePush) err
 	if p.Rows == 0 || p.Splits == 0 || p.OStride < width {
 		return fmt.Errorf("kernels: attn reduce: %d rows, %d splits, out stride %d for %d values", p.Rows, p.Splits, p.OStride, width)
 	}
-	x, y := grid(p.Rows*uint32(k.shape.Heads), k.dev.Limits().MaxComputeWorkGroupCount[0])
+	n := p.Rows * uint32(k.shape.Heads*k.shape.Layout.HeadDim)
+	x, y := grid(ceilDiv(n, k.spec.wg), k.dev.Limits().MaxComputeWorkGroupCount[0])
 	c.Dispatch(k.first, set, vk.PushBytes(&p), x, y, 1)
 	return nil
 }

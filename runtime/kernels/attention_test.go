@@ -7,6 +7,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vkllm/vkllm/cache"
+	"github.com/vkllm/vkllm/runtime/vk"
+	"github.com/vkllm/vkllm/runtime/vk/vktest"
 )
 
 // TestAttnMeta checks the header (pos, table offset) and that a table
@@ -36,6 +38,59 @@ func TestDecodeSplits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, DecodeSplits(tt.ctx, tt.rows, tt.kvHeads), "%+v", tt)
+	}
+}
+
+func TestLanesSplits(t *testing.T) {
+	tests := []struct {
+		ctx, rows, kvHeads int
+		want               uint32
+	}{
+		{1, 1, 4, 1},       // one token
+		{512, 1, 4, 1},     // stories260K's whole context: one chunk
+		{4096, 1, 4, 4},    // chunks of lanesMinTokens
+		{4096, 16, 4, 4},   // 64 items, still below the target
+		{4096, 64, 8, 1},   // the rows fill the device
+		{100000, 1, 1, 64}, // never above maxSplits
+		{100000, 16, 4, 4}, // capped by the target
+		{2047, 1, 1, 1},    // a chunk below lanesMinTokens is not worth a merge
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, lanesSplits(tt.ctx, tt.rows, tt.kvHeads), "%+v", tt)
+	}
+}
+
+// TestDecodeLayout checks NewDecode picks the lanes layout by head dim,
+// refuses it above lanesMaxHeadDim, and that Splits follows the layout.
+func TestDecodeLayout(t *testing.T) {
+	dev := vktest.Device(t)
+	tests := []struct {
+		dim     int
+		variant string
+		want    string // "": the tiled kernel's preferred variant
+		splits  uint32 // Splits(1024, 1); 0: NewDecode fails
+	}{
+		{8, "", "attn_decode_int8_lanes", 1},
+		{16, "", "attn_decode_int8_lanes", 1},
+		{8, "attn_decode_int8", "attn_decode_int8", 16},
+		{64, "", "", 16},
+		{64, "attn_decode_int8_lanes", "", 0},
+	}
+	for _, tt := range tests {
+		s := AttnShape{Layout: cache.Layout{Type: cache.KVInt8, BlockSize: 16, KVHeads: 4, HeadDim: tt.dim}, Heads: 8}
+		k, err := NewDecode(dev, s, tt.variant)
+		if tt.splits == 0 {
+			assert.ErrorIs(t, err, vk.ErrUnsupported, "%+v", tt)
+			continue
+		}
+		require.NoError(t, err, "%+v", tt)
+		if tt.want != "" {
+			assert.Equal(t, tt.want, k.Variant(), "%+v", tt)
+		} else {
+			assert.NotContains(t, k.Variant(), "_lanes", "%+v", tt)
+		}
+		assert.Equal(t, tt.splits, k.Splits(1024, 1), "%+v", tt)
+		k.Close()
 	}
 }
 

@@ -74,7 +74,19 @@ var decodeShapes = []attnShape{
 	{heads: 32, kvHeads: 8, headDim: 128, block: 32, ctxs: []int{1000, 17, 1}, split: true},
 	{heads: 32, kvHeads: 8, headDim: 128, block: 16, ctxs: []int{4096}, split: true, large: true},
 	{heads: 8, kvHeads: 1, headDim: 128, block: 32, ctxs: []int{4096, 1000}, large: true},
+	// Small head dims (the lanes layout): GQA 8/4 and 32/8, MQA, MHA, many
+	// sequences, split on and off.
+	{heads: 8, kvHeads: 4, headDim: 8, block: 16, ctxs: manyCtxs},
+	{heads: 32, kvHeads: 8, headDim: 8, block: 32, ctxs: []int{1000, 17, 1}, split: true},
+	{heads: 8, kvHeads: 1, headDim: 16, block: 16, ctxs: manyCtxs[:7], split: true},
+	{heads: 8, kvHeads: 8, headDim: 16, block: 16, ctxs: []int{17, 300}},
+	{heads: 4, kvHeads: 4, headDim: 4, block: 16, ctxs: []int{1, 2, 3, 4, 5, 64, 65}},
 }
+
+// manyCtxs are 17 sequences of unequal lengths (stories260K's decode at
+// high concurrency): a lanes workgroup mixes rows, and lanes of one
+// subgroup run their loops for different token counts.
+var manyCtxs = []int{131, 1, 16, 17, 33, 100, 5, 64, 129, 2, 31, 48, 77, 90, 15, 120, 3}
 
 func attnCases() []Case {
 	var cs []Case
@@ -88,14 +100,19 @@ func attnCases() []Case {
 		for _, s := range decodeShapes {
 			cs = append(cs, Case{Kernel: attnKernel("attn_decode", t), Shape: s.String(), Bound: boundAttn,
 				Large: s.large, run: decodeCase(t, s, false)})
+			if s.headDim <= lanesMaxHeadDim {
+				cs = append(cs, Case{Kernel: attnKernel("attn_decode_lanes", t), Shape: s.String(), Bound: boundAttn,
+					Large: s.large, run: decodeCase(t, s, false)})
+			}
 		}
 		for _, s := range prefillShapes {
 			cs = append(cs, Case{Kernel: attnKernel("attn_prefill", t), Shape: s.String(), Bound: boundAttn,
 				Large: s.large, run: prefillCase(t, s)})
 		}
 	}
-	s := decodeShapes[1]
-	cs = append(cs, Case{Kernel: "attn_reduce", Shape: s.String() + " int8", Bound: boundAttn, run: decodeCase(cache.KVInt8, s, true)})
+	for _, s := range []attnShape{decodeShapes[1], decodeShapes[2]} {
+		cs = append(cs, Case{Kernel: "attn_reduce", Shape: s.String() + " int8", Bound: boundAttn, run: decodeCase(cache.KVInt8, s, true)})
+	}
 	return cs
 }
 
