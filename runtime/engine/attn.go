@@ -39,7 +39,7 @@ func (a *attnKernels) build(dev *vk.Device, m *llama.Model, l cache.Layout, maxR
 	a.ctx = m.Config.Context
 	floats := 1
 	for r := 1; r <= maxRows; r++ {
-		floats = max(floats, a.decode.PartialFloats(r, kernels.DecodeSplits(a.ctx, r, l.KVHeads)))
+		floats = max(floats, a.decode.PartialFloats(r, a.decode.Splits(a.ctx, r)))
 	}
 	if a.partials, err = dev.NewBuffer(4*uint64(floats), vk.DeviceLocal); err != nil {
 		return fmt.Errorf("engine: split-K scratch: %w", err)

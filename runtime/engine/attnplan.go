@@ -2,7 +2,6 @@ package engine
 
 import (
 	"github.com/vkllm/vkllm/models/llama"
-	"github.com/vkllm/vkllm/runtime/kernels"
 )
 
 // DefaultPrefillRows is the fewest rows of one sequence in a step that
@@ -73,7 +72,6 @@ func (e *Engine) planAttention(b *llama.Batch, dst []attnRange) ([]attnRange, in
 	}
 	align := e.metaAlign()
 	off := 0
-	kvHeads := e.kv.Layout().KVHeads
 	for i := range dst {
 		g := &dst[i]
 		off = (off + align - 1) / align * align
@@ -83,7 +81,7 @@ func (e *Engine) planAttention(b *llama.Batch, dst []attnRange) ([]attnRange, in
 		if g.prefill {
 			g.splits = 1
 		} else {
-			g.splits = kernels.DecodeSplits(int(g.splits), g.r1-g.r0, kvHeads)
+			g.splits = e.k.attn.decode.Splits(int(g.splits), g.r1-g.r0)
 		}
 	}
 	return dst, off
