@@ -67,3 +67,48 @@ func benchDecode(b *testing.B, e *env, t cache.KVType, group, ctx int, auto bool
 	b.ReportMetric(float64(wall.Nanoseconds())/1e3, "wall-us")
 	b.ReportMetric(float64(p.Splits), "splits")
 }
+
+// BenchmarkAttentionRows reports decode attention's GPU time for one layer
+// of stories260K (8 query heads over 4 KV heads of 8 values, int8 KV) at
+// 1, 4 and 16 concurrent sequences of 64 tokens, in the tiled and the
+// lanes layout, each with its own split policy: the batching the
+// scheduler does at `vkllm bench --concurrency 1,4,16`.
+func BenchmarkAttentionRows(b *testing.B) {
+	e := benchEnv(b)
+	s := AttnShape{Layout: cache.Layout{Type: cache.KVInt8, BlockSize: 16, KVHeads: 4, HeadDim: 8}, Heads: 8}
+	for _, variant := range []string{"attn_decode_int8", "attn_decode_int8_lanes"} {
+		for _, rows := range []int{1, 4, 16} {
+			b.Run(fmt.Sprintf("%s/rows%d", variant, rows), func(b *testing.B) { benchDecodeRows(b, e, s, variant, rows, 64) })
+		}
+	}
+}
+
+func benchDecodeRows(b *testing.B, e *env, s AttnShape, variant string, rows, ctx int) {
+	dec, err := NewDecode(e.dev, s, variant)
+	require.NoError(b, err)
+	defer dec.Close()
+	red, err := NewReduce(e.dev, s, "")
+	require.NoError(b, err)
+	defer red.Close()
+	rng := rand.New(rand.NewPCG(1, 2))
+	ctxs := make([]int, rows)
+	for i := range ctxs {
+		ctxs[i] = ctx
+	}
+	kv := newPagedKV(rng, s.Layout, ctxs)
+	width := s.Heads * s.Layout.HeadDim
+	qb, out := e.floats(randFloats(rng, rows*width, 1)), e.zeros(rows*width)
+	ar := make([]AttnRow, rows)
+	for i := range ar {
+		ar[i] = AttnRow{Pos: ctx - 1, Table: kv.tables[i]}
+	}
+	meta := e.buffer(i32Bytes(AttnMeta(ar)))
+	p := DecodePush{Rows: uint32(rows), QStride: uint32(width), OStride: uint32(width), Splits: dec.Splits(ctx, rows),
+		Scale: float32(1 / math.Sqrt(float64(s.Layout.HeadDim)))}
+	record := decodeRecording(e, dec, red, p, qb, e.buffer(kv.k), e.buffer(kv.v), meta, out)
+	require.NoError(b, e.err)
+	gpu, _ := timeDispatch(b, e, record)
+	b.ReportMetric(float64(gpu.Nanoseconds())/1e3, "gpu-us")
+	b.ReportMetric(float64(gpu.Nanoseconds())/1e3/float64(rows), "gpu-us/row")
+	b.ReportMetric(float64(p.Splits), "splits")
+}
