@@ -6,8 +6,9 @@ import (
 
 // DefaultPrefillRows is the fewest rows of one sequence in a step that
 // send it through the tiled prefill attention kernel when
-// Options.PrefillRows is 0. Below it the decode kernel (one workgroup per
-// row and KV head, split-K over long contexts) serves the rows. Measured
+// Options.PrefillRows is 0. Below it the decode kernel (kernels.Decode: the
+// tiled or, for small head dims, the lanes layout, split-K over long
+// contexts) serves the rows. Measured
 // on lavapipe (BenchmarkAttentionChoice): prefill overtakes decode from
 // about 4 rows per sequence on stories260K and from about 8 on the 85M
 // shape (head dim 64); 8 takes the safer of the two.
