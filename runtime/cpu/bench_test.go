@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vkllm/vkllm/cache"
+	"github.com/vkllm/vkllm/internal/quality"
 	"github.com/vkllm/vkllm/models/quant"
 	"github.com/vkllm/vkllm/models/synth"
 )
@@ -52,7 +53,7 @@ func BenchmarkGenerate(b *testing.B) {
 				if s.Len() == s.Context() {
 					s.Reset()
 				}
-				if logits, err = s.Eval([]int32{argmax{}.Sample(logits, nil)}, false); err != nil {
+				if logits, err = s.Eval([]int32{quality.Greedy{}.Sample(logits, nil)}, false); err != nil {
 					b.Fatal(err)
 				}
 			}

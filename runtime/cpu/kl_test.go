@@ -2,75 +2,24 @@ package cpu
 
 import (
 	"context"
-	"math"
 	"os"
-	"sort"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/vkllm/vkllm/cache"
+	"github.com/vkllm/vkllm/internal/quality"
 	"github.com/vkllm/vkllm/internal/testenv"
 	"github.com/vkllm/vkllm/models/tokenizer"
 )
 
-// klStats summarises next-token distributions of a compressed KV cache
-// against the f32 cache, as llama-perplexity --kl-divergence does.
-type klStats struct {
-	mean, p99, max float64
-	top1           float64 // fraction of rows with the same argmax
-}
-
 // compareKV teacher-forces tokens through a session with the given KV type
 // and compares every row's distribution with the f32 logits.
-func compareKV(t *testing.T, l *Loaded, kv cache.KVType, tokens []int32, base []float32) klStats {
+func compareKV(t *testing.T, l *Loaded, kv cache.KVType, tokens []int32, base []float32) quality.KL {
 	t.Helper()
 	logits := evalAll(t, l, Options{KVType: kv, PrefillChunk: 64}, tokens)
-	vocab := l.Model.Config.Vocab
-	kls := make([]float64, len(tokens))
-	same := 0
-	for i := range tokens {
-		p, q := base[i*vocab:(i+1)*vocab], logits[i*vocab:(i+1)*vocab]
-		kls[i] = klDiv(p, q)
-		var g argmax
-		if g.Sample(p, nil) == g.Sample(q, nil) {
-			same++
-		}
-	}
-	sort.Float64s(kls)
-	var sum float64
-	for _, k := range kls {
-		sum += k
-	}
-	return klStats{mean: sum / float64(len(kls)), p99: kls[len(kls)*99/100], max: kls[len(kls)-1],
-		top1: float64(same) / float64(len(kls))}
-}
-
-// klDiv returns KL(softmax(p) ‖ softmax(q)) in nats, in float64.
-func klDiv(p, q []float32) float64 {
-	lp, lq := logSoftmax(p), logSoftmax(q)
-	var kl float64
-	for i := range lp {
-		kl += math.Exp(lp[i]) * (lp[i] - lq[i])
-	}
-	return max(kl, 0)
-}
-
-func logSoftmax(x []float32) []float64 {
-	m := math.Inf(-1)
-	for _, v := range x {
-		m = max(m, float64(v))
-	}
-	var s float64
-	for _, v := range x {
-		s += math.Exp(float64(v) - m)
-	}
-	out := make([]float64, len(x))
-	for i, v := range x {
-		out[i] = float64(v) - m - math.Log(s)
-	}
-	return out
+	return quality.Compare(base, logits, l.Model.Config.Vocab)
 }
 
 // TestKVQuality measures the mean KL divergence of f16 and int8 KV caches
@@ -102,9 +51,9 @@ func TestKVQuality(t *testing.T) {
 		t.Run(tt.kv.String(), func(t *testing.T) {
 			st := compareKV(t, l, tt.kv, tokens, base)
 			t.Logf("%v KV vs f32 over %d tokens: mean KLD %.7f, p99 %.7f, max %.7f, same top token %.2f%%",
-				tt.kv, len(tokens), st.mean, st.p99, st.max, 100*st.top1)
-			assert.Less(t, st.mean, tt.maxMean)
-			assert.GreaterOrEqual(t, st.top1, tt.minTop1)
+				tt.kv, len(tokens), st.Mean, st.P99, st.Max, 100*st.Top1)
+			assert.Less(t, st.Mean, tt.maxMean)
+			assert.GreaterOrEqual(t, st.Top1, tt.minTop1)
 		})
 	}
 }
@@ -113,13 +62,13 @@ func TestKVQuality(t *testing.T) {
 // the f32 cache's path: it measures the length of the common prefix of the
 // reference continuation.
 func TestInt8Greedy(t *testing.T) {
-	ref := loadReference(t)
+	ref := quality.LoadReference(t)
 	l := openModel(t, "stories260K-f32.gguf")
 	for _, kv := range []cache.KVType{cache.KVF16, cache.KVInt8} {
 		s, err := NewSession(l.Model, Options{KVType: kv})
 		require.NoError(t, err)
 		var got []int32
-		_, err = s.Generate(context.Background(), ref.PromptIDs, GenerateParams{MaxTokens: ref.NPredict, Sampler: argmax{}},
+		_, err = s.Generate(context.Background(), ref.PromptIDs, GenerateParams{MaxTokens: ref.NPredict, Sampler: quality.Greedy{}},
 			func(id int32) error { got = append(got, id); return nil })
 		require.NoError(t, err)
 		n := 0

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vkllm/vkllm/cache"
+	"github.com/vkllm/vkllm/internal/quality"
 	"github.com/vkllm/vkllm/models/llama"
 	"github.com/vkllm/vkllm/runtime/sample"
 )
@@ -17,7 +18,7 @@ import (
 // TestReferenceTokens reproduces llama.cpp's greedy continuation of the
 // reference prompt token for token, for both weight files and both paths.
 func TestReferenceTokens(t *testing.T) {
-	ref := loadReference(t)
+	ref := quality.LoadReference(t)
 	for _, file := range []string{"stories260K-f32.gguf", "stories260K-f16.gguf"} {
 		for _, mode := range []struct {
 			name string
@@ -28,7 +29,7 @@ func TestReferenceTokens(t *testing.T) {
 				s, err := NewSession(l.Model, Options{KVType: cache.KVF32, Backend: mode.opt})
 				require.NoError(t, err)
 				var got []int32
-				st, err := s.Generate(context.Background(), ref.PromptIDs, GenerateParams{MaxTokens: ref.NPredict, Sampler: argmax{}},
+				st, err := s.Generate(context.Background(), ref.PromptIDs, GenerateParams{MaxTokens: ref.NPredict, Sampler: quality.Greedy{}},
 					func(id int32) error { got = append(got, id); return nil })
 				require.NoError(t, err)
 				assert.Equal(t, ref.GeneratedIDs, got)

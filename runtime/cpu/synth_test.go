@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vkllm/vkllm/cache"
+	"github.com/vkllm/vkllm/internal/quality"
 	"github.com/vkllm/vkllm/models/quant"
 	"github.com/vkllm/vkllm/models/synth"
 )
@@ -101,7 +102,7 @@ func greedy(t *testing.T, l *Loaded, opt Options, prompt []int32, n int) []int32
 	s, err := NewSession(l.Model, opt)
 	require.NoError(t, err)
 	var got []int32
-	_, err = s.Generate(context.Background(), prompt, GenerateParams{MaxTokens: n, Sampler: argmax{}},
+	_, err = s.Generate(context.Background(), prompt, GenerateParams{MaxTokens: n, Sampler: quality.Greedy{}},
 		func(id int32) error { got = append(got, id); return nil })
 	require.NoError(t, err)
 	return got
@@ -115,7 +116,7 @@ func checkTop1(t *testing.T, ref, fast []float32, vocab int, exact bool) {
 	agree, rows := 0, len(ref)/vocab
 	for i := 0; i < rows; i++ {
 		r, f := ref[i*vocab:(i+1)*vocab], fast[i*vocab:(i+1)*vocab]
-		rt, ft := argmax{}.Sample(r, nil), argmax{}.Sample(f, nil)
+		rt, ft := quality.Greedy{}.Sample(r, nil), quality.Greedy{}.Sample(f, nil)
 		if rt == ft {
 			agree++
 			continue

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vkllm/vkllm/cache"
 	"github.com/vkllm/vkllm/cache/device"
+	"github.com/vkllm/vkllm/internal/quality"
 	"github.com/vkllm/vkllm/internal/testenv"
 	"github.com/vkllm/vkllm/models/llama"
 	"github.com/vkllm/vkllm/models/quant"
@@ -89,7 +90,7 @@ func benchGenerate(b *testing.B, dev *vk.Device, m *llama.Model, prompt []int32,
 	require.NoError(b, err)
 	var st cpu.Stats
 	for b.Loop() {
-		got, err := s.Generate(context.Background(), prompt, cpu.GenerateParams{MaxTokens: benchGen, Sampler: argmax{}},
+		got, err := s.Generate(context.Background(), prompt, cpu.GenerateParams{MaxTokens: benchGen, Sampler: quality.Greedy{}},
 			func(int32) error { return nil })
 		require.NoError(b, err)
 		st.PromptTokens += got.PromptTokens

@@ -2,9 +2,7 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"testing"
 
@@ -13,6 +11,7 @@ import (
 
 	"github.com/vkllm/vkllm/cache"
 	"github.com/vkllm/vkllm/cache/device"
+	"github.com/vkllm/vkllm/internal/quality"
 	"github.com/vkllm/vkllm/internal/testenv"
 	"github.com/vkllm/vkllm/models/llama"
 	"github.com/vkllm/vkllm/models/quant"
@@ -22,35 +21,6 @@ import (
 	"github.com/vkllm/vkllm/runtime/vk"
 	"github.com/vkllm/vkllm/runtime/vk/vktest"
 )
-
-// argmax is a greedy sampler.
-type argmax struct{}
-
-func (argmax) Sample(logits []float32, _ []int32) int32 {
-	best := 0
-	for i, v := range logits {
-		if v > logits[best] {
-			best = i
-		}
-	}
-	return int32(best)
-}
-
-// reference is llama.cpp's greedy output for stories260K.
-type reference struct {
-	PromptIDs    []int32 `json:"prompt_ids_with_bos"`
-	NPredict     int     `json:"n_predict"`
-	GeneratedIDs []int32 `json:"generated_ids"`
-}
-
-func loadReference(t testing.TB) reference {
-	t.Helper()
-	data, err := os.ReadFile(testenv.Shared(t, "reference/stories260K-p1.json"))
-	require.NoError(t, err)
-	var r reference
-	require.NoError(t, json.Unmarshal(data, &r))
-	return r
-}
 
 func openModel(t testing.TB, path string) *cpu.Loaded {
 	t.Helper()
@@ -75,7 +45,7 @@ func greedy(t testing.TB, m *llama.Model, st cpu.Stepper, prompt []int32, n int)
 	s, err := cpu.NewSessionOn(m, st, cpu.Options{})
 	require.NoError(t, err)
 	var got []int32
-	_, err = s.Generate(context.Background(), prompt, cpu.GenerateParams{MaxTokens: n, Sampler: argmax{}},
+	_, err = s.Generate(context.Background(), prompt, cpu.GenerateParams{MaxTokens: n, Sampler: quality.Greedy{}},
 		func(id int32) error { got = append(got, id); return nil })
 	require.NoError(t, err)
 	return got
@@ -86,7 +56,7 @@ func greedy(t testing.TB, m *llama.Model, st cpu.Stepper, prompt []int32, n int)
 // 5-token prompt through the decode kernel (default threshold) and through
 // the prefill kernel (PrefillRows 2).
 func TestReferenceTokens(t *testing.T) {
-	ref := loadReference(t)
+	ref := quality.LoadReference(t)
 	for _, file := range []string{"stories260K-f32.gguf", "stories260K-f16.gguf"} {
 		for _, pre := range []int{0, 2} {
 			t.Run(fmt.Sprintf("%s/prefill-rows%d", file, pre), func(t *testing.T) {

@@ -1,15 +1,14 @@
 package engine
 
 import (
-	"math"
 	"os"
-	"sort"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/vkllm/vkllm/cache"
+	"github.com/vkllm/vkllm/internal/quality"
 	"github.com/vkllm/vkllm/internal/testenv"
 	"github.com/vkllm/vkllm/models/tokenizer"
 	"github.com/vkllm/vkllm/runtime/vk/vktest"
@@ -43,59 +42,11 @@ func TestKVQuality(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.kv.String(), func(t *testing.T) {
 			got := evalAll(t, m, newEngine(t, dev, m, tt.kv, 32), tokens)
-			st := klStatsOf(base, got, m.Config.Vocab)
+			st := quality.Compare(base, got, m.Config.Vocab)
 			t.Logf("GPU %v KV vs f32 over %d tokens: mean KLD %.7f, p99 %.7f, max %.7f, same top token %.2f%%",
-				tt.kv, n, st.mean, st.p99, st.max, 100*st.top1)
-			assert.Less(t, st.mean, tt.maxMean)
-			assert.GreaterOrEqual(t, st.top1, tt.minTop1)
+				tt.kv, n, st.Mean, st.P99, st.Max, 100*st.Top1)
+			assert.Less(t, st.Mean, tt.maxMean)
+			assert.GreaterOrEqual(t, st.Top1, tt.minTop1)
 		})
 	}
-}
-
-type klStats struct{ mean, p99, max, top1 float64 }
-
-// klStatsOf compares every row's distribution q with the baseline p.
-func klStatsOf(base, got []float32, vocab int) klStats {
-	rows := len(base) / vocab
-	kls := make([]float64, rows)
-	same := 0
-	for i := range rows {
-		p, q := base[i*vocab:(i+1)*vocab], got[i*vocab:(i+1)*vocab]
-		kls[i] = klDiv(p, q)
-		if (argmax{}).Sample(p, nil) == (argmax{}).Sample(q, nil) {
-			same++
-		}
-	}
-	sort.Float64s(kls)
-	var sum float64
-	for _, k := range kls {
-		sum += k
-	}
-	return klStats{sum / float64(rows), kls[rows*99/100], kls[rows-1], float64(same) / float64(rows)}
-}
-
-// klDiv returns KL(softmax(p) ‖ softmax(q)) in nats.
-func klDiv(p, q []float32) float64 {
-	lp, lq := logSoftmax(p), logSoftmax(q)
-	var kl float64
-	for i := range lp {
-		kl += math.Exp(lp[i]) * (lp[i] - lq[i])
-	}
-	return max(kl, 0)
-}
-
-func logSoftmax(x []float32) []float64 {
-	m := math.Inf(-1)
-	for _, v := range x {
-		m = max(m, float64(v))
-	}
-	var s float64
-	for _, v := range x {
-		s += math.Exp(float64(v) - m)
-	}
-	out := make([]float64, len(x))
-	for i, v := range x {
-		out[i] = float64(v) - m - math.Log(s)
-	}
-	return out
 }

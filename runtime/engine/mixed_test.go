@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vkllm/vkllm/cache"
+	"github.com/vkllm/vkllm/internal/quality"
 	"github.com/vkllm/vkllm/models/llama"
 	"github.com/vkllm/vkllm/models/quant"
 	"github.com/vkllm/vkllm/models/synth"
@@ -107,7 +108,7 @@ func cpuGreedy(t *testing.T, m *llama.Model, prompt []int32, n int) []int32 {
 	s, err := cpu.NewSession(m, cpu.Options{KVType: cache.KVF32, Backend: cpu.BackendOptions{Reference: true}})
 	require.NoError(t, err)
 	var got []int32
-	_, err = s.Generate(context.Background(), prompt, cpu.GenerateParams{MaxTokens: n, Sampler: argmax{}},
+	_, err = s.Generate(context.Background(), prompt, cpu.GenerateParams{MaxTokens: n, Sampler: quality.Greedy{}},
 		func(id int32) error { got = append(got, id); return nil })
 	require.NoError(t, err)
 	require.Len(t, got, n)
@@ -122,7 +123,7 @@ func checkNearTies(t *testing.T, ref, got []float32, vocab int) {
 	agree, rows := 0, len(ref)/vocab
 	for i := range rows {
 		r, g := ref[i*vocab:(i+1)*vocab], got[i*vocab:(i+1)*vocab]
-		rt, gt := argmax{}.Sample(r, nil), argmax{}.Sample(g, nil)
+		rt, gt := quality.Greedy{}.Sample(r, nil), quality.Greedy{}.Sample(g, nil)
 		if rt == gt {
 			agree++
 			continue
