@@ -55,6 +55,6 @@ func printInfo(w io.Writer, in *llama.Info) {
 		in.KVBytesPerToken["f32"], in.KVBytesPerToken["f16"], in.KVBytesPerToken["int8"])
 	fmt.Fprintf(w, "tensors (%d):\n", len(in.Tensors))
 	for _, ts := range in.Tensors {
-		fmt.Fprintf(w, "  %-28s %-5s %-14v %d bytes\n", ts.Name, ts.Type, ts.Dims, ts.Bytes)
+		fmt.Fprintf(w, "  %-28s %-5s %-14s %d bytes\n", ts.Name, ts.Type, fmt.Sprint(ts.Dims), ts.Bytes)
 	}
 }
