@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/vkllm/vkllm/cache"
+	"github.com/vkllm/vkllm/runtime/engine"
 	"github.com/vkllm/vkllm/runtime/vk"
 )
 
@@ -74,11 +75,7 @@ func (o Options) resolve(modelContext int) (resolved, error) {
 	default:
 		r.onGPU = true
 	}
-	kv := o.KVType
-	if kv == "" {
-		kv = map[bool]string{false: "f32", true: "int8"}[r.onGPU]
-	}
-	t, err := cache.ParseKVType(kv)
+	t, err := engine.KVType(o.KVType, r.onGPU)
 	if err != nil {
 		return r, fmt.Errorf("vkllm: %w", err)
 	}

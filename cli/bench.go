@@ -19,14 +19,12 @@ func benchCommand() *cli.Command {
 		Usage: "measure prompt and generation throughput like llama-bench (or, with --kernels, each GPU kernel's bandwidth)",
 		UsageText: "vkllm bench -m MODEL[,MODEL2] [-p 512] [-n 128] [-r 5] [--concurrency 1,4,16] [--device D] [--kv-type T] [--json]\n" +
 			"   vkllm bench --kernels [--device D] [--json]",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "comma-separated models; each is a " + modelUsage},
 			&cli.StringFlag{Name: "n-prompt", Aliases: []string{"p"}, Value: "512", Usage: "prompt lengths of the ppN tests, comma-separated (0: none)"},
 			&cli.StringFlag{Name: "n-gen", Aliases: []string{"n"}, Value: "128", Usage: "generated tokens of the tgN tests, comma-separated (0: none)"},
 			&cli.IntFlag{Name: "repetitions", Aliases: []string{"r"}, Value: bench.DefaultReps, Usage: "timed repetitions per test, after one warm-up"},
 			&cli.StringFlag{Name: "concurrency", Aliases: []string{"c"}, Value: "1", Usage: "sequences submitted together per test, comma-separated (batched through the scheduler)"},
-			&cli.StringFlag{Name: "device", Usage: "cpu, or a Vulkan device: index, type or name substring (default: the Vulkan engine when a GPU exists, else cpu)"},
-			&cli.StringFlag{Name: "kv-type", Usage: "KV cache type: f32, f16, int8 (default: int8 on a Vulkan device, f32 on cpu)"},
 			&cli.IntFlag{Name: "kv-blocks", Usage: "KV pool blocks (default: the largest concurrency × the tests' context)"},
 			&cli.StringFlag{Name: "kv-mem", Usage: "KV pool byte budget, e.g. 1GiB"},
 			&cli.IntFlag{Name: "threads", Aliases: []string{"t"}, Usage: "CPU threads (default: all cores)"},
@@ -35,7 +33,7 @@ func benchCommand() *cli.Command {
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "md", Usage: "output format: md or json (as --json)"},
 			&cli.BoolFlag{Name: "kernels", Usage: "measure the copy kernel's and each hot kernel's bandwidth on the Vulkan device instead"},
 			&cli.BoolFlag{Name: "small", Usage: "with --kernels: test-sized shapes"},
-		},
+		}, backendFlags()...),
 		Action: runBench,
 	}
 }

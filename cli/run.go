@@ -24,7 +24,7 @@ func runCommand() *cli.Command {
 		Name:      "run",
 		Usage:     "generate a continuation of a prompt",
 		UsageText: "vkllm run [-m MODEL] -p PROMPT [options]  (-p - reads the prompt from stdin)",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: modelUsage + " (default: " + hub.DefaultModel + ")"},
 			&cli.StringFlag{Name: "prompt", Aliases: []string{"p"}, Required: true, Usage: "prompt text, or - for stdin"},
 			&cli.IntFlag{Name: "n-predict", Aliases: []string{"n"}, Value: 128, Usage: "tokens to generate (<= 0: until end of text or full context)"},
@@ -35,15 +35,12 @@ func runCommand() *cli.Command {
 			&cli.Float64Flag{Name: "repeat-penalty", Value: 1.0, Usage: "penalty for tokens in the last 64 (1: off)"},
 			&cli.Uint64Flag{Name: "seed", Usage: "sampling seed (default: random)"},
 			&cli.IntFlag{Name: "ctx", Usage: "context size in tokens (default: the model's)"},
-			&cli.StringFlag{Name: "device", Usage: "cpu, or a Vulkan device: index, type (discrete, integrated, cpu) or name substring " +
-				"(default: the Vulkan engine when a GPU exists, else cpu)"},
-			&cli.StringFlag{Name: "kv-type", Usage: "KV cache type: f32, f16, int8 (default: int8 on a Vulkan device, f32 on cpu)"},
 			&cli.IntFlag{Name: "kv-blocks", Usage: "Vulkan: KV pool blocks (default: what the context needs, within half the free memory)"},
 			&cli.StringFlag{Name: "kv-mem", Usage: "Vulkan: KV pool byte budget, e.g. 2GiB or 512MiB"},
 			&cli.BoolFlag{Name: "profile", Usage: "Vulkan: print GPU time per kernel (timestamps; serialises dispatches)"},
 			&cli.IntFlag{Name: "threads", Usage: "CPU threads (default: all cores)"},
 			&cli.BoolFlag{Name: "reference", Usage: "use the single-threaded reference CPU path"},
-		},
+		}, backendFlags()...),
 		Action: runRun,
 	}
 }
@@ -146,11 +143,7 @@ func parseBytes(s string) (uint64, error) {
 
 // runOptions turns the flags into cpu.TextOptions.
 func runOptions(c *cli.Context, useEngine bool) (cpu.TextOptions, error) {
-	kvName := c.String("kv-type")
-	if kvName == "" {
-		kvName = map[bool]string{true: "int8", false: "f32"}[useEngine]
-	}
-	kv, err := cache.ParseKVType(kvName)
+	kv, err := engine.KVType(c.String("kv-type"), useEngine)
 	if err != nil {
 		return cpu.TextOptions{}, err
 	}

@@ -32,7 +32,7 @@ func serveCommand() *cli.Command {
 		Name:      "serve",
 		Usage:     "serve a model over an OpenAI-compatible HTTP API",
 		UsageText: "vkllm serve [-m MODEL] [--host 127.0.0.1] [--port 8080] [options]",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: modelUsage + " (default: " + hub.DefaultModel + ")"},
 			&cli.StringFlag{Name: "host", Value: "127.0.0.1", Usage: "address to listen on"},
 			&cli.IntFlag{Name: "port", Value: 8080, Usage: "TCP port (0: any free port)"},
@@ -40,14 +40,12 @@ func serveCommand() *cli.Command {
 			&cli.IntFlag{Name: "max-seqs", Value: runner.DefaultMaxSeqs, Usage: "sequences computed together at most"},
 			&cli.IntFlag{Name: "max-requests", Value: server.DefaultMaxRequests, Usage: "requests queued or running at most; more get 429"},
 			&cli.IntFlag{Name: "ctx", Usage: "context size in tokens per sequence (default: the model's)"},
-			&cli.StringFlag{Name: "device", Usage: "cpu, or a Vulkan device: index, type or name substring (default: the Vulkan engine when a GPU exists, else cpu)"},
-			&cli.StringFlag{Name: "kv-type", Usage: "KV cache type: f32, f16, int8 (default: int8 on a Vulkan device, f32 on cpu)"},
 			&cli.IntFlag{Name: "kv-blocks", Usage: "KV pool blocks (default: max-seqs full contexts; Vulkan: within half the free memory)"},
 			&cli.StringFlag{Name: "kv-mem", Usage: "Vulkan: KV pool byte budget, e.g. 2GiB or 512MiB"},
 			&cli.StringFlag{Name: "chat-template", Usage: "Jinja chat template file (default: the model's tokenizer.chat_template, else ChatML)"},
 			&cli.IntFlag{Name: "threads", Usage: "CPU threads (default: all cores)"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 10 * time.Second, Usage: "on SIGINT/SIGTERM, time running requests get to finish before they are cancelled"},
-		},
+		}, backendFlags()...),
 		Action: runServe,
 	}
 }
@@ -166,11 +164,7 @@ func (b *backend) setup(c *cli.Context, l *cpu.Loaded, path string, useEngine bo
 	if err != nil {
 		return err
 	}
-	kvName := c.String("kv-type")
-	if kvName == "" {
-		kvName = map[bool]string{true: "int8", false: "f32"}[useEngine]
-	}
-	kv, err := cache.ParseKVType(kvName)
+	kv, err := engine.KVType(c.String("kv-type"), useEngine)
 	if err != nil {
 		return err
 	}

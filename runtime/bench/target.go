@@ -80,11 +80,7 @@ func openTarget(opt Options, path string) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
-	kvName := opt.KVType
-	if kvName == "" {
-		kvName = map[bool]string{true: "int8", false: "f32"}[useEngine]
-	}
-	kv, err := cache.ParseKVType(kvName)
+	kv, err := engine.KVType(opt.KVType, useEngine)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/vkllm/vkllm/cache"
 	"github.com/vkllm/vkllm/models/llama"
 	"github.com/vkllm/vkllm/runtime/cpu"
 	"github.com/vkllm/vkllm/runtime/vk"
@@ -114,4 +115,18 @@ func (r *Runner) Close() {
 		r.Instance.Close()
 		r.Instance = nil
 	}
+}
+
+// KVType parses a KV cache type name; "" means the backend's default: int8
+// on the Vulkan engine (half of f16, on every device) and f32 on the CPU
+// path, whose int8 and f16 stores cost conversion time and save nothing it
+// is short of.
+func KVType(name string, onEngine bool) (cache.KVType, error) {
+	if name == "" {
+		if onEngine {
+			return cache.KVInt8, nil
+		}
+		return cache.KVF32, nil
+	}
+	return cache.ParseKVType(name)
 }
