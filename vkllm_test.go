@@ -163,14 +163,14 @@ func TestGenerateEnds(t *testing.T) {
 }
 
 func TestStatsBlocks(t *testing.T) {
-	e := open(t, vkllm.Options{ContextLength: 128, MaxSeqs: 2})
+	// Tokens are streamed without back-pressure, so the loop may finish the
+	// whole generation before the reader reaches token 40; try fresh engines
+	// until the mid-generation snapshot catches the sequence running.
+	var e *vkllm.Engine
 	var mid vkllm.Stats
-	n := 0
-	for _, err := range e.Generate(context.Background(), vkllm.Request{Prompt: "Once upon a time", MaxTokens: 60}) {
-		require.NoError(t, err)
-		if n++; n == 40 {
-			mid = e.Stats()
-		}
+	for try := 0; try < 20 && len(mid.Sequences) == 0; try++ {
+		e = open(t, vkllm.Options{ContextLength: 128, MaxSeqs: 2})
+		mid = statsAt(t, e, 40)
 	}
 	require.Len(t, mid.Sequences, 1)
 	seq := mid.Sequences[0]
@@ -212,3 +212,17 @@ func TestOptionsErrors(t *testing.T) {
 }
 
 var vk0 = vk.External{Instance: 1, PhysicalDevice: 1, Device: 1}
+
+// statsAt generates 60 tokens and returns the Stats taken when the n-th
+// token arrived.
+func statsAt(t *testing.T, e *vkllm.Engine, n int) vkllm.Stats {
+	var st vkllm.Stats
+	i := 0
+	for _, err := range e.Generate(context.Background(), vkllm.Request{Prompt: "Once upon a time", MaxTokens: 60}) {
+		require.NoError(t, err)
+		if i++; i == n {
+			st = e.Stats()
+		}
+	}
+	return st
+}

@@ -50,12 +50,15 @@ func (r *Runner) loop() {
 		t0 := time.Now()
 		sampled, errs := r.run(plan)
 		r.failSeqs(plan, errs)
-		gen := 0
-		for _, o := range r.sched.Update(plan, sampled) {
+		outs := r.sched.Update(plan, sampled)
+		// Publish before delivering: a caller that has received its last
+		// token must find its sequence finished in Stats. Deliveries can
+		// still end sequences (stop strings), so publish once more after.
+		r.publishStats(len(outs), time.Since(t0))
+		for _, o := range outs {
 			r.deliver(o)
-			gen++
 		}
-		r.publishStats(gen, time.Since(t0))
+		r.publishStats(0, 0)
 	}
 }
 
