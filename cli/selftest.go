@@ -3,7 +3,9 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
 	"text/tabwriter"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -30,6 +32,7 @@ func runSelftest(c *cli.Context) error {
 		Device:     c.String("device"),
 		Short:      c.Bool("short"),
 		Validation: c.Bool("validation"),
+		Progress:   selftestProgress(c.App.ErrWriter),
 	})
 	if err != nil {
 		return fmt.Errorf("selftest: %w", err)
@@ -47,12 +50,41 @@ func runSelftest(c *cli.Context) error {
 	return nil
 }
 
+// selftestProgress reports the selftest's progress on w: a bar with the
+// current check on a terminal, otherwise a line every progressEvery; a
+// failure is printed when it happens, on either.
+func selftestProgress(w io.Writer) func(pass string, done, total int, r kernels.Result) {
+	f, ok := w.(*os.File)
+	tty := ok && isTerminal(f)
+	start, last := time.Now(), time.Now()
+	failed, clear := 0, ""
+	if tty {
+		clear = "\r\033[K" // the bar's line
+	}
+	return func(pass string, done, total int, r kernels.Result) {
+		if !r.Pass {
+			failed++
+			fmt.Fprintf(w, "%sFAIL %s %s %s: nmse %.3g over %.0e %s\n", clear, r.Kernel, r.Variant, r.Shape, r.NMSE, r.Bound, r.Err)
+		}
+		switch {
+		case tty:
+			drawBar(w, "selftest ("+pass+")", int64(done), int64(total), fmt.Sprintf(" %d/%d %s %s\033[K", done, total, r.Variant, r.Shape))
+		case time.Since(last) >= progressEvery || done == total:
+			last = time.Now()
+			fmt.Fprintf(w, "selftest (%s): %d/%d checks, %d failed, %s\n", pass, done, total, failed, time.Since(start).Round(time.Second))
+		}
+	}
+}
+
+// progressEvery spaces the progress lines written to a file or pipe.
+const progressEvery = 10 * time.Second
+
 // writeSelftest prints the conformance table, one row per kernel, variant
 // and shape.
 func writeSelftest(w io.Writer, rep kernels.Report) error {
 	fmt.Fprintf(w, "device: %s (%s)\n", rep.Device, rep.Driver)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KERNEL\tVARIANT\tDEVICE\tSHAPE\tRESULT\tNMSE\tBOUND\tGPU TIME")
+	fmt.Fprintln(tw, "KERNEL\tVARIANT\tDEVICE\tSHAPE\tRESULT\tNMSE\tBOUND\tGPU TIME\tWALL")
 	for _, r := range rep.Results {
 		status := "pass"
 		if !r.Pass {
@@ -61,8 +93,8 @@ func writeSelftest(w io.Writer, rep kernels.Report) error {
 		if r.Err != "" {
 			status = "FAIL: " + r.Err
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.3g\t%.0e\t%v\n",
-			r.Kernel, r.Variant, r.Features, r.Shape, status, r.NMSE, r.Bound, r.GPUTime)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.3g\t%.0e\t%v\t%v\n",
+			r.Kernel, r.Variant, r.Features, r.Shape, status, r.NMSE, r.Bound, r.GPUTime, r.Wall.Round(time.Millisecond))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/vkllm/vkllm/cache"
 	"github.com/vkllm/vkllm/runtime/cpu"
@@ -169,15 +171,26 @@ func randBytes(rng *rand.Rand, n int) []byte {
 	return b
 }
 
-// attnReference computes cpu.PagedAttention for every row of s.
+// attnReference computes cpu.PagedAttention for every row of s, rows
+// spread over the cores: the long prefill shapes cost the selftest tens of
+// seconds each on one core. Rows are independent, so the result does not
+// depend on the split.
 func attnReference(kv pagedKV, s attnShape, q []float32) []float32 {
 	width := s.heads * s.headDim
 	seqs, pos := s.rows()
 	want := make([]float32, len(pos)*width)
-	for i := range pos {
-		cpu.PagedAttention(want[i*width:(i+1)*width], q[i*width:(i+1)*width], kv.cpu(), kv.tables[seqs[i]], pos[i],
-			1/math.Sqrt(float64(s.headDim)))
+	pkv := kv.cpu()
+	var wg sync.WaitGroup
+	workers := min(runtime.GOMAXPROCS(0), len(pos))
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(pos); i += workers {
+				cpu.PagedAttention(want[i*width:(i+1)*width], q[i*width:(i+1)*width], pkv, kv.tables[seqs[i]], pos[i],
+					1/math.Sqrt(float64(s.headDim)))
+			}
+		})
 	}
+	wg.Wait()
 	return want
 }
 

@@ -88,3 +88,22 @@ func TestRunReportsFailure(t *testing.T) {
 	assert.Greater(t, res[0].NMSE, 1e-3)
 	assert.Equal(t, 1, Report{Results: res}.Failed())
 }
+
+// TestRunProgress checks progress sees every check once, in order, with the
+// planned total and each check's wall time.
+func TestRunProgress(t *testing.T) {
+	dev := vktest.Device(t)
+	cases := []Case{
+		{Kernel: "copy", Shape: "7", Bound: boundExact, run: copyCase(7)},
+		{Kernel: "copy", Shape: "33", Bound: boundExact, run: copyCase(33)},
+	}
+	var done []int
+	res, err := runChecks(dev, cases, true, func(d, total int, r Result) {
+		done = append(done, d)
+		assert.Equal(t, len(cases), total)
+		assert.Positive(t, r.Wall)
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []int{1, 2}, done)
+	assert.Len(t, res, 2)
+}

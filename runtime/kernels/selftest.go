@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vkllm/vkllm/runtime/vk"
+	"github.com/vkllm/vkllm/shaders"
 )
 
 // Case is one row of the selftest table: a kernel on one shape, compared
@@ -49,6 +50,7 @@ type Result struct {
 	NMSE     float64       `json:"nmse"`
 	Bound    float64       `json:"bound"`
 	GPUTime  time.Duration `json:"gpu_time_ns"`
+	Wall     time.Duration `json:"wall_ns"` // the whole check: inputs, CPU reference, GPU run
 	Err      string        `json:"error,omitempty"`
 }
 
@@ -56,25 +58,56 @@ type Result struct {
 // the portable ones included. Inputs come from a fixed seed, so runs are
 // reproducible. short skips Large cases.
 func Run(dev *vk.Device, cases []Case, short bool) ([]Result, error) {
-	e, err := newEnv(dev)
-	if err != nil {
-		return nil, err
-	}
-	defer e.destroy()
-	feats := FeaturesOf(dev.Features())
-	var out []Result
+	return runChecks(dev, cases, short, nil)
+}
+
+// check is one planned selftest row: a case and a variant.
+type check struct {
+	index   int // the case's position in the table (its seed)
+	variant string
+}
+
+// plan lists the checks Run makes, so that progress can say how many are
+// left.
+func plan(cases []Case, feats shaders.Feature, short bool) ([]check, error) {
+	var out []check
 	for i, c := range cases {
 		if short && c.Large {
 			continue
 		}
 		names, err := Variants(c.specName(), feats)
 		if err != nil {
-			return out, err
+			return nil, err
 		}
 		for _, v := range names {
-			r := runCase(e, c, v, rand.New(rand.NewPCG(uint64(i), 1)))
-			r.Features = feats.String()
-			out = append(out, r)
+			out = append(out, check{i, v})
+		}
+	}
+	return out, nil
+}
+
+// runChecks is Run, calling progress (if not nil) after each check with
+// the number done, the number planned and the result.
+func runChecks(dev *vk.Device, cases []Case, short bool, progress func(done, total int, r Result)) ([]Result, error) {
+	feats := FeaturesOf(dev.Features())
+	checks, err := plan(cases, feats, short)
+	if err != nil {
+		return nil, err
+	}
+	e, err := newEnv(dev)
+	if err != nil {
+		return nil, err
+	}
+	defer e.destroy()
+	out := make([]Result, 0, len(checks))
+	for _, ch := range checks {
+		start := time.Now()
+		r := runCase(e, cases[ch.index], ch.variant, rand.New(rand.NewPCG(uint64(ch.index), 1)))
+		r.Features = feats.String()
+		r.Wall = time.Since(start)
+		out = append(out, r)
+		if progress != nil {
+			progress(len(out), len(checks), r)
 		}
 	}
 	return out, nil
@@ -102,7 +135,14 @@ type SelfTestOptions struct {
 	Short      bool   // skip the large shapes
 	Validation bool   // enable the validation layer; its errors fail the run
 	Logger     *slog.Logger
+	// Progress, if not nil, is called after each check of each pass
+	// (Passes) with the checks done and planned in that pass.
+	Progress func(pass string, done, total int, r Result)
 }
+
+// Passes names SelfTest's two runs of the table: the device with its
+// features, then with every optional feature off.
+var Passes = [2]string{"device features", "portable"}
 
 // Report is the outcome of SelfTest.
 type Report struct {
@@ -140,8 +180,12 @@ func SelfTest(opts SelfTestOptions) (Report, error) {
 		return Report{}, err
 	}
 	rep := Report{Device: pd.Name, Driver: pd.DriverName + " " + pd.DriverInfo}
-	for _, do := range []vk.DeviceOptions{{}, {Portable: true}} {
-		res, err := runOn(inst, pd, do, opts.Short)
+	for i, do := range []vk.DeviceOptions{{}, {Portable: true}} {
+		var progress func(done, total int, r Result)
+		if opts.Progress != nil {
+			progress = func(done, total int, r Result) { opts.Progress(Passes[i], done, total, r) }
+		}
+		res, err := runOn(inst, pd, do, opts.Short, progress)
 		rep.Results = append(rep.Results, res...)
 		if err != nil {
 			return rep, err
@@ -153,14 +197,14 @@ func SelfTest(opts SelfTestOptions) (Report, error) {
 	return rep, nil
 }
 
-func runOn(inst *vk.Instance, pd vk.PhysicalDevice, do vk.DeviceOptions, short bool) ([]Result, error) {
+func runOn(inst *vk.Instance, pd vk.PhysicalDevice, do vk.DeviceOptions, short bool, progress func(done, total int, r Result)) ([]Result, error) {
 	do.NoPipelineCache = true
 	dev, err := inst.NewDevice(pd, do)
 	if err != nil {
 		return nil, fmt.Errorf("kernels: open %s: %w", pd.Name, err)
 	}
 	defer dev.Close()
-	return Run(dev, Cases(), short)
+	return runChecks(dev, Cases(), short, progress)
 }
 
 func lastMessage(inst *vk.Instance) string {

@@ -1,0 +1,25 @@
+package cli
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/vkllm/vkllm/runtime/kernels"
+)
+
+// TestSelftestProgress checks what a pipe sees: failures when they happen
+// and the end of each pass, not a line per check.
+func TestSelftestProgress(t *testing.T) {
+	var b bytes.Buffer
+	p := selftestProgress(&b)
+	ok := kernels.Result{Kernel: "copy", Variant: "copy", Shape: "7", Pass: true}
+	p("device features", 1, 3, ok)
+	assert.Empty(t, b.String(), "no line per check")
+	bad := kernels.Result{Kernel: "rope", Variant: "rope", Shape: "1x1x2", NMSE: 0.5, Bound: 1e-10}
+	p("device features", 2, 3, bad)
+	assert.Contains(t, b.String(), "FAIL rope rope 1x1x2: nmse 0.5 over 1e-10")
+	p("device features", 3, 3, ok)
+	assert.Contains(t, b.String(), "selftest (device features): 3/3 checks, 1 failed")
+}
