@@ -38,8 +38,9 @@
 // Sampling: StepSample selects each logit row's best candidates on the
 // GPU (kernels.TopK, exact comparisons in the sampler's total order) and
 // reads back only those when every row's sampler can finish from them
-// (sample.Sampler.SortedK: greedy, or top-k without a repetition penalty
-// on the history); the samplers run top-p, min-p, temperature and the
+// (sample.Sampler.SortedK: greedy or top-k, with a repetition penalty of
+// at least 1 widening the selection by the window's distinct tokens); the
+// samplers run top-p, min-p, temperature and the
 // draw on the host in float64, so the tokens equal sampling the full
 // logits on the host for the same seed. Otherwise it falls back to the
 // full logits and the host sampler.

@@ -38,8 +38,8 @@ func (g *gpuSampling) close() {
 // StepSample runs one step and samples a token for each of the batch's
 // logit rows, in order, with smp[i] given the sequence's token history
 // hist[i] (for the repetition penalty). When every row's sampler
-// can take its token from the row's best candidates (greedy, or top-k
-// sampling without a repetition penalty on its history; see
+// can take its token from the row's best candidates (greedy or top-k
+// sampling, with a repetition penalty of at least 1; see
 // sample.Sampler.SortedK), the GPU selects them (kernels.TopK) and only
 // those are read back; the samplers finish the chain on the host, so the
 // tokens equal what Sample would draw from the full logits. Otherwise the
@@ -64,7 +64,7 @@ func (e *Engine) StepSample(b *llama.Batch, smp []*sample.Sampler, hist [][]int3
 	}
 	e.samp.ids = e.samp.ids[:0]
 	for i, s := range smp {
-		e.samp.ids = append(e.samp.ids, s.SampleSorted(e.samp.cands[i*k:(i+1)*k]))
+		e.samp.ids = append(e.samp.ids, s.SampleSorted(e.samp.cands[i*k:(i+1)*k], hist[i]))
 	}
 	return e.samp.ids, nil
 }

@@ -21,8 +21,9 @@ func greedySampler(t testing.TB) *sample.Sampler {
 }
 
 // generate samples n tokens for each of two sequences decoding side by
-// side, with StepSample (gpu) or Step and Sample on the host.
-func generate(t *testing.T, e *Engine, p sample.Params, n int, gpu bool) [2][]int32 {
+// side, with StepSample (gpu) or Step and Sample on the host, and counts
+// the steps whose samplers let the GPU select the candidates.
+func generate(t *testing.T, e *Engine, p sample.Params, n int, gpu bool) (toks [2][]int32, gpuSteps int) {
 	t.Helper()
 	var hist [2][]int32
 	var smp []*sample.Sampler
@@ -39,10 +40,11 @@ func generate(t *testing.T, e *Engine, p sample.Params, n int, gpu bool) [2][]in
 		smp = append(smp, s)
 	}
 	v := e.Model().Config.Vocab
-	anyGPU := false
 	for range n {
 		copy(hs, hist[:])
-		anyGPU = anyGPU || gpuTopK(smp, hs) > 0
+		if gpuTopK(smp, hs) > 0 {
+			gpuSteps++
+		}
 		b := &llama.Batch{BlockSize: 16, Seqs: seqs}
 		var ids []int32
 		if gpu {
@@ -63,9 +65,9 @@ func generate(t *testing.T, e *Engine, p sample.Params, n int, gpu bool) [2][]in
 		}
 	}
 	if gpu {
-		assert.Equal(t, anyGPU, e.k.topk != nil, "the GPU selects candidates exactly when the samplers allow")
+		assert.Equal(t, gpuSteps > 0, e.k.topk != nil, "the GPU selects candidates exactly when the samplers allow")
 	}
-	return hist
+	return hist, gpuSteps
 }
 
 // TestStepSampleMatchesHost: tokens sampled through StepSample (the GPU
@@ -75,17 +77,20 @@ func TestStepSampleMatchesHost(t *testing.T) {
 	dev := vktest.Device(t)
 	l := openModel(t, testenv.Model(t, "stories260K-f32.gguf"))
 	tests := []struct {
-		name string
-		p    sample.Params
+		name  string
+		p     sample.Params
+		onGPU bool // the GPU selects the candidates at every step
 	}{
-		{"greedy", sample.Params{TopP: 1, RepeatPenalty: 1}},
-		{"defaults", sample.DefaultParams()},
-		{"top-k 5 hot", sample.Params{Temperature: 1.5, TopK: 5, TopP: 1, RepeatPenalty: 1}},
-		{"top-k 200 top-p", sample.Params{Temperature: 1, TopK: 200, TopP: 0.9, RepeatPenalty: 1}},
-		{"top-k above vocab", sample.Params{Temperature: 1, TopK: 256, TopP: 1, MinP: 0.1, RepeatPenalty: 1}},
-		{"penalty falls back", sample.Params{Temperature: 0.7, TopK: 40, TopP: 1, RepeatPenalty: 1.3, RepeatLastN: 16}},
-		{"greedy penalty falls back", sample.Params{TopP: 1, RepeatPenalty: 1.3, RepeatLastN: -1}},
-		{"no top-k falls back", sample.Params{Temperature: 0.9, TopP: 0.95, RepeatPenalty: 1}},
+		{"greedy", sample.Params{TopP: 1, RepeatPenalty: 1}, true},
+		{"defaults", sample.DefaultParams(), true},
+		{"top-k 5 hot", sample.Params{Temperature: 1.5, TopK: 5, TopP: 1, RepeatPenalty: 1}, true},
+		{"top-k 200 top-p", sample.Params{Temperature: 1, TopK: 200, TopP: 0.9, RepeatPenalty: 1}, true},
+		{"top-k above vocab", sample.Params{Temperature: 1, TopK: 256, TopP: 1, MinP: 0.1, RepeatPenalty: 1}, true},
+		{"penalty", sample.Params{Temperature: 0.7, TopK: 40, TopP: 1, RepeatPenalty: 1.3, RepeatLastN: 16}, true},
+		{"greedy penalty", sample.Params{TopP: 1, RepeatPenalty: 1.3, RepeatLastN: 64}, true},
+		{"penalty window too wide falls back", sample.Params{TopK: 256, Temperature: 1, TopP: 1, RepeatPenalty: 1.3, RepeatLastN: -1}, false},
+		{"penalty below 1 falls back", sample.Params{TopP: 1, RepeatPenalty: 0.9, RepeatLastN: 8}, false},
+		{"no top-k falls back", sample.Params{Temperature: 0.9, TopP: 0.95, RepeatPenalty: 1}, false},
 	}
 	n := 40
 	if testing.Short() {
@@ -100,7 +105,9 @@ func TestStepSampleMatchesHost(t *testing.T) {
 				for i, gpu := range []bool{false, true} {
 					e, err := New(dev, l.Model, Options{KVType: cache.KVF32, KV: device.Options{Blocks: 9}})
 					require.NoError(t, err)
-					got[i] = generate(t, e, p, n, gpu)
+					var gpuSteps int
+					got[i], gpuSteps = generate(t, e, p, n, gpu)
+					assert.Equal(t, tt.onGPU, gpuSteps == n, "every step selects on the GPU")
 					e.Close()
 				}
 				assert.Equal(t, got[0], got[1], "seed %d", p.Seed)

@@ -20,6 +20,7 @@ type Sampler struct {
 	weights []float64 // softmax numerators, parallel to the candidates
 	seen    []uint32  // seen[tok] == gen: tok is in this call's penalty window
 	gen     uint32
+	window  []int32 // SortedK's scratch: the penalty window, sorted
 }
 
 // cand is one candidate token. Candidates are ordered by logit, higher
@@ -91,20 +92,39 @@ func (s *Sampler) filter(c []cand) []cand {
 // RepeatLastN of history as seen, so it is penalised exactly once, and
 // reports whether any penalty applies.
 func (s *Sampler) markHistory(vocab int, history []int32) bool {
-	n := s.p.RepeatLastN
-	if s.p.RepeatPenalty == 1 || n == 0 || len(history) == 0 {
+	w := s.penaltyWindow(history)
+	if len(w) == 0 {
 		return false
 	}
-	if n > 0 && n < len(history) {
-		history = history[len(history)-n:]
-	}
 	s.nextGen(vocab)
-	for _, tok := range history {
+	for _, tok := range w {
 		if tok >= 0 && int(tok) < vocab {
 			s.seen[tok] = s.gen
 		}
 	}
 	return true
+}
+
+// penaltyWindow returns the tokens of history the repetition penalty
+// applies to: none when it is off.
+func (s *Sampler) penaltyWindow(history []int32) []int32 {
+	n := s.p.RepeatLastN
+	if s.p.RepeatPenalty == 1 || n == 0 {
+		return nil
+	}
+	if n > 0 && n < len(history) {
+		history = history[len(history)-n:]
+	}
+	return history
+}
+
+// penalise applies the repetition penalty to logit v (llama.cpp's rule:
+// positive logits divided, the others multiplied).
+func (s *Sampler) penalise(v float32) float32 {
+	if v <= 0 {
+		return v * s.p.RepeatPenalty
+	}
+	return v / s.p.RepeatPenalty
 }
 
 // nextGen starts a new generation of seen marks, clearing them only when the
@@ -122,27 +142,24 @@ func (s *Sampler) nextGen(vocab int) {
 }
 
 // load fills the scratch candidates in one pass over the vocabulary: it
-// applies the repetition penalty to marked tokens (llama.cpp's rule:
-// positive logits divided, the others multiplied), drops NaN and -Inf, and
-// turns +Inf into the largest float32 so the softmax stays finite.
+// drops NaN and -Inf, turns +Inf into the largest float32 so the softmax
+// stays finite, and applies the repetition penalty to marked tokens (after
+// the clamp, as SampleSorted does to a device's clamped candidates).
 func (s *Sampler) load(logits []float32, penalise bool) []cand {
 	if cap(s.cands) < len(logits) {
 		s.cands = make([]cand, len(logits))
 		s.weights = make([]float64, len(logits))
 	}
 	c := s.cands[:0]
-	pen := s.p.RepeatPenalty
 	for i, v := range logits {
+		if !(v >= -math.MaxFloat32) { // NaN and -Inf
+			continue
+		}
+		v = min(v, math.MaxFloat32)
 		if penalise && s.seen[i] == s.gen {
-			if v <= 0 {
-				v *= pen
-			} else {
-				v /= pen
-			}
+			v = s.penalise(v)
 		}
-		if v >= -math.MaxFloat32 { // false for NaN and -Inf
-			c = append(c, cand{id: int32(i), logit: min(v, math.MaxFloat32)})
-		}
+		c = append(c, cand{id: int32(i), logit: v})
 	}
 	return c
 }

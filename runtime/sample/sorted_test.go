@@ -64,6 +64,9 @@ func TestSampleSortedEqualsSample(t *testing.T) {
 		{Temperature: 0.5, TopK: 50, TopP: 0.8, MinP: 0.02, RepeatPenalty: 1},
 		{Temperature: 1, TopK: 500, TopP: 0.99, RepeatPenalty: 1},               // k above the vocabulary
 		{Temperature: 1, TopK: 30, TopP: 1, RepeatPenalty: 1.5, RepeatLastN: 0}, // window 0: no penalty
+		{TopP: 1, RepeatPenalty: 1.3, RepeatLastN: 8},                           // greedy with a penalty
+		{Temperature: 1, TopK: 30, TopP: 0.9, RepeatPenalty: 1.5, RepeatLastN: 16},
+		{Temperature: 0.7, TopK: 5, TopP: 1, MinP: 0.1, RepeatPenalty: 4, RepeatLastN: -1},
 	}
 	for _, p := range tests {
 		t.Run(p.String(), func(t *testing.T) {
@@ -73,11 +76,11 @@ func TestSampleSortedEqualsSample(t *testing.T) {
 				rng := rand.New(rand.NewPCG(seed, 1))
 				for step := range 100 {
 					logits := tieLogits(rng, 300)
-					history := []int32{int32(step % 300), 3}
+					history := penaltyHistory(rng, logits, step)
 					k, ok := sorted.SortedK(history)
 					require.True(t, ok)
 					want := full.Sample(logits, history)
-					got := sorted.SampleSorted(sortedTop(logits, k))
+					got := sorted.SampleSorted(sortedTop(logits, k), history)
 					require.Equal(t, want, got, "seed %d step %d", seed, step)
 				}
 			}
@@ -85,24 +88,41 @@ func TestSampleSortedEqualsSample(t *testing.T) {
 	}
 }
 
-// TestSortedKNeedsWholeRow: a penalty on the history or top-p without
-// top-k needs the whole row.
-func TestSortedKNeedsWholeRow(t *testing.T) {
-	pen := Params{Temperature: 0, TopP: 1, RepeatPenalty: 1.2, RepeatLastN: 8}
-	_, ok := newSampler(t, pen).SortedK([]int32{1})
-	assert.False(t, ok, "greedy with a penalty")
-	k, ok := newSampler(t, pen).SortedK(nil)
+// penaltyHistory is a history of ten tokens, mostly among the row's best
+// (where a penalty changes the outcome), some anywhere, with repeats.
+func penaltyHistory(rng *rand.Rand, logits []float32, step int) []int32 {
+	top := sortedTop(logits, 12)
+	h := []int32{int32(step % len(logits)), 3, 3}
+	for range 7 {
+		h = append(h, top[rng.IntN(len(top))].ID)
+	}
+	return h
+}
+
+// TestSortedK: how many candidates each configuration needs, and when it
+// needs the whole row (top-p without top-k, a penalty below 1).
+func TestSortedK(t *testing.T) {
+	greedyPen := Params{Temperature: 0, TopP: 1, RepeatPenalty: 1.2, RepeatLastN: 3}
+	k, ok := newSampler(t, greedyPen).SortedK([]int32{9, 1, 1, 2})
+	assert.True(t, ok)
+	assert.Equal(t, 1+2, k, "greedy plus the window's distinct tokens (1, 2)")
+	k, ok = newSampler(t, greedyPen).SortedK(nil)
 	assert.True(t, ok, "no history, no penalty")
 	assert.Equal(t, 1, k)
+	k, ok = newSampler(t, DefaultParams()).SortedK([]int32{5, 5})
+	assert.True(t, ok, "penalty off")
+	assert.Equal(t, 40, k)
 	_, ok = newSampler(t, Params{Temperature: 1, TopP: 0.9, RepeatPenalty: 1}).SortedK(nil)
 	assert.False(t, ok, "top-p over the whole vocabulary")
-	assert.Equal(t, int32(-1), newSampler(t, DefaultParams()).SampleSorted([]Candidate{{ID: -1}}))
+	_, ok = newSampler(t, Params{TopP: 1, RepeatPenalty: 0.8, RepeatLastN: 4}).SortedK([]int32{1})
+	assert.False(t, ok, "a penalty below 1 can lift any token")
+	assert.Equal(t, int32(-1), newSampler(t, DefaultParams()).SampleSorted([]Candidate{{ID: -1}}, nil))
 }
 
 // TestSampleSortedAllocatesNothing once its buffers fit.
 func TestSampleSortedAllocatesNothing(t *testing.T) {
 	s := newSampler(t, DefaultParams())
 	top := sortedTop(tieLogits(rand.New(rand.NewPCG(1, 2)), 1000), 40)
-	s.SampleSorted(top)
-	assert.Zero(t, testing.AllocsPerRun(50, func() { s.SampleSorted(top) }))
+	s.SampleSorted(top, nil)
+	assert.Zero(t, testing.AllocsPerRun(50, func() { s.SampleSorted(top, nil) }))
 }
