@@ -15,39 +15,49 @@ import (
 // setsPerPool is how many descriptor sets one VkDescriptorPool holds.
 const setsPerPool = 64
 
-// Binding is one storage-buffer descriptor: a buffer range.
+// Binding is one descriptor: a storage-buffer range or a texel view.
 type Binding struct {
 	buf       *Buffer
 	off, size uint64
+	view      *TexelView
 }
 
 // Bind binds the whole buffer.
-func Bind(b *Buffer) Binding { return Binding{b, 0, b.size} }
+func Bind(b *Buffer) Binding { return Binding{buf: b, size: b.size} }
 
 // BindRange binds size bytes of b at off; off must be a multiple of
 // Limits.MinStorageBufferOffsetAlignment.
-func BindRange(b *Buffer, off, size uint64) Binding { return Binding{b, off, size} }
+func BindRange(b *Buffer, off, size uint64) Binding { return Binding{buf: b, off: off, size: size} }
 
-// DescriptorSet binds storage buffers to a pipeline's bindings 0..n-1.
+// BindTexels binds a texel view to a uniform texel buffer binding.
+func BindTexels(v *TexelView) Binding { return Binding{view: v} }
+
+// DescriptorSet binds storage buffers and texel views to a pipeline's
+// bindings 0..n-1.
 type DescriptorSet struct {
-	pipe *Pipeline
-	pool C.VkDescriptorPool
-	set  C.VkDescriptorSet
-	bufs []*Buffer
-	use  useMark
-	once sync.Once
+	pipe  *Pipeline
+	pool  C.VkDescriptorPool
+	set   C.VkDescriptorSet
+	bufs  []*Buffer
+	views []*TexelView
+	use   useMark
+	once  sync.Once
 }
 
-// markUse stamps the set and the buffers it binds; called under dev.qmu.
+// markUse stamps the set and the buffers and views it binds; called under
+// dev.qmu.
 func (s *DescriptorSet) markUse(m useMark) {
 	s.use = m
 	for _, b := range s.bufs {
 		b.use = m
 	}
+	for _, v := range s.views {
+		v.markUse(m)
+	}
 }
 
 // NewDescriptorSet allocates a set for p and binds one buffer range per
-// binding, in binding order.
+// storage binding, then one view per texel binding, in binding order.
 func (p *Pipeline) NewDescriptorSet(bs ...Binding) (*DescriptorSet, error) {
 	s := &DescriptorSet{pipe: p}
 	if err := p.allocSet(s); err != nil {
@@ -88,15 +98,20 @@ func (p *Pipeline) newPool() (C.VkDescriptorPool, error) {
 	d := p.dev
 	var a cArena
 	defer a.free()
-	size := newC[C.VkDescriptorPoolSize](&a)
-	size._type = C.VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
-	size.descriptorCount = C.uint32_t(max(1, p.bindings) * setsPerPool)
+	sizes := unsafe.Slice((*C.VkDescriptorPoolSize)(a.alloc(2*C.sizeof_VkDescriptorPoolSize)), 2)
+	sizes[0]._type = C.VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+	sizes[0].descriptorCount = C.uint32_t(max(1, p.bindings) * setsPerPool)
+	sizes[1]._type = C.VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
+	sizes[1].descriptorCount = C.uint32_t(p.texels * setsPerPool)
 	ci := newC[C.VkDescriptorPoolCreateInfo](&a)
 	ci.sType = C.VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO
 	ci.flags = C.VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT
 	ci.maxSets = setsPerPool
 	ci.poolSizeCount = 1
-	ci.pPoolSizes = size
+	if p.texels > 0 { // a pool size of count 0 is invalid
+		ci.poolSizeCount = 2
+	}
+	ci.pPoolSizes = &sizes[0]
 	var pool C.VkDescriptorPool
 	err := check("vkCreateDescriptorPool", C.vkllm_CreateDescriptorPool(d.fns, d.dev, ci, &pool))
 	return pool, err
@@ -135,34 +150,57 @@ func (s *DescriptorSet) Update(bs ...Binding) error {
 
 func (s *DescriptorSet) write(bs []Binding) error {
 	p := s.pipe
-	if len(bs) != p.bindings {
-		return fmt.Errorf("vk: descriptor set for %s: %d buffers, pipeline has %d bindings", p.name, len(bs), p.bindings)
+	n := p.bindings + p.texels
+	if len(bs) != n {
+		return fmt.Errorf("vk: descriptor set for %s: %d buffers, pipeline has %d bindings", p.name, len(bs), n)
 	}
-	if len(bs) == 0 {
+	if n == 0 {
 		return nil
 	}
-	lim := p.dev.pd.Limits
 	var a cArena
 	defer a.free()
-	infos := unsafe.Slice((*C.VkDescriptorBufferInfo)(a.alloc(uintptr(len(bs))*C.sizeof_VkDescriptorBufferInfo)), len(bs))
-	ws := unsafe.Slice((*C.VkWriteDescriptorSet)(a.alloc(uintptr(len(bs))*C.sizeof_VkWriteDescriptorSet)), len(bs))
-	bufs := make([]*Buffer, len(bs))
+	infos := unsafe.Slice((*C.VkDescriptorBufferInfo)(a.alloc(uintptr(n)*C.sizeof_VkDescriptorBufferInfo)), n)
+	views := unsafe.Slice((*C.VkBufferView)(a.alloc(uintptr(n)*unsafe.Sizeof(C.VkBufferView(nil)))), n)
+	ws := unsafe.Slice((*C.VkWriteDescriptorSet)(a.alloc(uintptr(n)*C.sizeof_VkWriteDescriptorSet)), n)
+	var bufs []*Buffer
+	var tvs []*TexelView
 	for i, b := range bs {
-		if err := checkBinding(b, lim); err != nil {
+		if err := p.checkBinding(i, b); err != nil {
 			return fmt.Errorf("vk: descriptor set for %s, binding %d: %w", p.name, i, err)
 		}
-		infos[i] = C.VkDescriptorBufferInfo{buffer: b.buf.buf, offset: C.VkDeviceSize(b.off), _range: C.VkDeviceSize(b.size)}
 		ws[i].sType = C.VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET
 		ws[i].dstSet = s.set
 		ws[i].dstBinding = C.uint32_t(i)
 		ws[i].descriptorCount = 1
-		ws[i].descriptorType = C.VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+		ws[i].descriptorType = p.descriptorType(i)
+		if b.view != nil {
+			views[i] = b.view.view
+			ws[i].pTexelBufferView = &views[i]
+			tvs = append(tvs, b.view)
+			continue
+		}
+		infos[i] = C.VkDescriptorBufferInfo{buffer: b.buf.buf, offset: C.VkDeviceSize(b.off), _range: C.VkDeviceSize(b.size)}
 		ws[i].pBufferInfo = &infos[i]
-		bufs[i] = b.buf
+		bufs = append(bufs, b.buf)
 	}
-	C.vkllm_UpdateDescriptorSets(p.dev.fns, p.dev.dev, C.uint32_t(len(bs)), &ws[0])
-	s.bufs = bufs
+	C.vkllm_UpdateDescriptorSets(p.dev.fns, p.dev.dev, C.uint32_t(n), &ws[0])
+	s.bufs, s.views = bufs, tvs
 	return nil
+}
+
+// checkBinding checks that binding i of a set of p gets a descriptor of its
+// type, and a storage range the device accepts.
+func (p *Pipeline) checkBinding(i int, b Binding) error {
+	if i >= p.bindings {
+		if b.view == nil {
+			return errors.New("texel binding needs a TexelView (BindTexels)")
+		}
+		return nil
+	}
+	if b.view != nil {
+		return errors.New("storage binding given a TexelView")
+	}
+	return checkBinding(b, p.dev.pd.Limits)
 }
 
 func checkBinding(b Binding, lim Limits) error {

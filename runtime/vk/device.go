@@ -124,6 +124,7 @@ func (f Features) minus(off Features) Features {
 		SubgroupBasic:        f.SubgroupBasic && !off.SubgroupBasic,
 		SubgroupArithmetic:   f.SubgroupArithmetic && !off.SubgroupArithmetic,
 		SubgroupShuffle:      f.SubgroupShuffle && !off.SubgroupShuffle,
+		TexelBuffer:          f.TexelBuffer && !off.TexelBuffer,
 	}
 }
 

@@ -211,9 +211,11 @@ func queueFamilies(pd *PhysicalDevice) []queueFamily {
 
 // missing returns the features in have that are not in enabled, so
 // enabledFeatures(have, Disable: missing) is their intersection. Subgroup
-// operations are properties, not enabled features, and stay on.
+// operations and texel buffers are properties, not enabled features, and
+// stay on.
 func missing(have, enabled Features) Features {
 	m := have.minus(enabled)
 	m.SubgroupBasic, m.SubgroupArithmetic, m.SubgroupShuffle = false, false, false
+	m.TexelBuffer = false
 	return m
 }

@@ -115,6 +115,9 @@ func (d *Device) newBuffer(size uint64, kind MemoryKind, internal bool) (*Buffer
 	ci.sType = C.VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO
 	ci.size = C.VkDeviceSize(size)
 	ci.usage = C.VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | C.VK_BUFFER_USAGE_TRANSFER_SRC_BIT | C.VK_BUFFER_USAGE_TRANSFER_DST_BIT
+	if d.features.TexelBuffer { // any buffer may get a texel view (NewTexelView)
+		ci.usage |= C.VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT
+	}
 	ci.sharingMode = C.VK_SHARING_MODE_EXCLUSIVE
 	if err := check("vkCreateBuffer", C.vkllm_CreateBuffer(d.fns, d.dev, &ci, &b.buf)); err != nil {
 		return nil, err

@@ -69,6 +69,8 @@ type Limits struct {
 	MaxBoundDescriptorSets          uint32    `json:"max_bound_descriptor_sets"`
 	MaxPerStageStorageBuffers       uint32    `json:"max_per_stage_storage_buffers"`
 	MinStorageBufferOffsetAlignment uint64    `json:"min_storage_buffer_offset_alignment"`
+	MaxTexelBufferElements          uint32    `json:"max_texel_buffer_elements"`
+	MinTexelBufferOffsetAlignment   uint64    `json:"min_texel_buffer_offset_alignment"`
 	MaxMemoryAllocationSize         uint64    `json:"max_memory_allocation_size"`
 	TimestampPeriod                 float32   `json:"timestamp_period"`
 	TimestampValidBits              uint32    `json:"timestamp_valid_bits"`
@@ -105,6 +107,10 @@ type Features struct {
 	SubgroupBasic        bool `json:"subgroup_basic"`    // subgroup basic ops in compute
 	SubgroupArithmetic   bool `json:"subgroup_arith"`    // subgroup arithmetic in compute
 	SubgroupShuffle      bool `json:"subgroup_shuffle"`  // subgroup shuffle in compute
+	// TexelBuffer: R32G32B32A32_UINT supports uniform texel buffers (a
+	// format feature, mandatory in Vulkan 1.0 but probed anyway), so
+	// NewTexelView and PipelineSpec.Texels may be used.
+	TexelBuffer bool `json:"texel_buffer"`
 }
 
 // PhysicalDevice is a snapshot of one device's properties. Tests may build

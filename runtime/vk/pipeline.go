@@ -13,12 +13,16 @@ import (
 )
 
 // PipelineSpec describes a compute pipeline: one SPIR-V module whose entry
-// point reads Bindings storage buffers at set 0, bindings 0..Bindings-1.
+// point reads Bindings storage buffers at set 0, bindings 0..Bindings-1,
+// and Texels uniform texel buffers after them.
 type PipelineSpec struct {
-	Name     string   // for errors and logs
-	SPIRV    []byte   // SPIR-V module (length a multiple of 4)
-	Entry    string   // entry point; default "main"
-	Bindings int      // storage buffers at set 0, bindings 0..Bindings-1
+	Name     string // for errors and logs
+	SPIRV    []byte // SPIR-V module (length a multiple of 4)
+	Entry    string // entry point; default "main"
+	Bindings int    // storage buffers at set 0, bindings 0..Bindings-1
+	// Texels are uniform texel buffers (TexelView) at bindings
+	// Bindings..Bindings+Texels-1; they need the TexelBuffer feature.
+	Texels   int
 	PushSize uint32   // push-constant bytes (0..MaxPushConstantsSize)
 	Spec     []uint32 // specialization constants: Spec[i] is constant_id i
 	// SubgroupSize requests a required subgroup size (needs the
@@ -34,6 +38,7 @@ type Pipeline struct {
 	dev       *Device
 	name      string
 	bindings  int
+	texels    int
 	pushSize  uint32
 	layoutKey string // pipelines with equal keys accept each other's sets
 	setLayout C.VkDescriptorSetLayout
@@ -60,8 +65,8 @@ func (d *Device) NewPipeline(spec PipelineSpec) (*Pipeline, error) {
 	if err := d.checkSpec(&spec); err != nil {
 		return nil, err
 	}
-	p := &Pipeline{dev: d, name: spec.Name, bindings: spec.Bindings, pushSize: spec.PushSize,
-		layoutKey: fmt.Sprintf("b%d/p%d", spec.Bindings, spec.PushSize), sets: map[*DescriptorSet]struct{}{}}
+	p := &Pipeline{dev: d, name: spec.Name, bindings: spec.Bindings, texels: spec.Texels, pushSize: spec.PushSize,
+		layoutKey: fmt.Sprintf("b%d/t%d/p%d", spec.Bindings, spec.Texels, spec.PushSize), sets: map[*DescriptorSet]struct{}{}}
 	if err := p.createLayouts(); err != nil {
 		p.destroy()
 		return nil, fmt.Errorf("pipeline %s: %w", spec.Name, err)
@@ -86,6 +91,9 @@ func (d *Device) checkSpec(s *PipelineSpec) error {
 			s.Name, s.PushSize, d.pd.Limits.MaxPushConstantsSize, ErrUnsupported)
 	case s.Bindings < 0 || uint32(s.Bindings) > d.pd.Limits.MaxPerStageStorageBuffers:
 		return fmt.Errorf("vk: pipeline %s: %d bindings: %w", s.Name, s.Bindings, ErrUnsupported)
+	case s.Texels < 0 || (s.Texels > 0 && !d.features.TexelBuffer):
+		return fmt.Errorf("vk: pipeline %s: %d texel buffers (feature enabled: %v): %w",
+			s.Name, s.Texels, d.features.TexelBuffer, ErrUnsupported)
 	case s.SubgroupSize != 0 && !d.features.SubgroupSizeControl:
 		return fmt.Errorf("vk: pipeline %s: required subgroup size without subgroupSizeControl: %w", s.Name, ErrUnsupported)
 	case s.FullSubgroups && !d.features.ComputeFullSubgroups:
@@ -103,15 +111,15 @@ func (p *Pipeline) createLayouts() error {
 	defer a.free()
 	ci := newC[C.VkDescriptorSetLayoutCreateInfo](&a)
 	ci.sType = C.VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO
-	if p.bindings > 0 {
-		bs := unsafe.Slice((*C.VkDescriptorSetLayoutBinding)(a.alloc(uintptr(p.bindings)*C.sizeof_VkDescriptorSetLayoutBinding)), p.bindings)
+	if n := p.bindings + p.texels; n > 0 {
+		bs := unsafe.Slice((*C.VkDescriptorSetLayoutBinding)(a.alloc(uintptr(n)*C.sizeof_VkDescriptorSetLayoutBinding)), n)
 		for i := range bs {
 			bs[i].binding = C.uint32_t(i)
-			bs[i].descriptorType = C.VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+			bs[i].descriptorType = p.descriptorType(i)
 			bs[i].descriptorCount = 1
 			bs[i].stageFlags = C.VK_SHADER_STAGE_COMPUTE_BIT
 		}
-		ci.bindingCount = C.uint32_t(p.bindings)
+		ci.bindingCount = C.uint32_t(n)
 		ci.pBindings = &bs[0]
 	}
 	if err := check("vkCreateDescriptorSetLayout", C.vkllm_CreateDescriptorSetLayout(d.fns, d.dev, ci, &p.setLayout)); err != nil {
@@ -131,6 +139,15 @@ func (p *Pipeline) createLayouts() error {
 		pl.pPushConstantRanges = pr
 	}
 	return check("vkCreatePipelineLayout", C.vkllm_CreatePipelineLayout(d.fns, d.dev, pl, &p.layout))
+}
+
+// descriptorType is the type of binding i: storage buffers first, then
+// uniform texel buffers.
+func (p *Pipeline) descriptorType(i int) C.VkDescriptorType {
+	if i < p.bindings {
+		return C.VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+	}
+	return C.VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
 }
 
 func (p *Pipeline) createPipeline(spec *PipelineSpec) error {

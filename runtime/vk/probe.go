@@ -114,6 +114,8 @@ func readLimits(l *C.VkPhysicalDeviceLimits) Limits {
 		MaxBoundDescriptorSets:          uint32(l.maxBoundDescriptorSets),
 		MaxPerStageStorageBuffers:       uint32(l.maxPerStageDescriptorStorageBuffers),
 		MinStorageBufferOffsetAlignment: uint64(l.minStorageBufferOffsetAlignment),
+		MaxTexelBufferElements:          uint32(l.maxTexelBufferElements),
+		MinTexelBufferOffsetAlignment:   uint64(l.minTexelBufferOffsetAlignment),
 		TimestampPeriod:                 float32(l.timestampPeriod),
 	}
 	for i := range 3 {
@@ -192,7 +194,16 @@ func (pd *PhysicalDevice) readFeatures(f *C.vkllm_ifns, h C.VkPhysicalDevice) {
 		SubgroupBasic:        sg.InCompute && sg.Basic,
 		SubgroupArithmetic:   sg.InCompute && sg.Arithmetic,
 		SubgroupShuffle:      sg.InCompute && sg.Shuffle,
+		TexelBuffer:          texelFormatSupported(f, h),
 	}
+}
+
+// texelFormatSupported reports whether TexelFormat can back a uniform
+// texel buffer on the device.
+func texelFormatSupported(f *C.vkllm_ifns, h C.VkPhysicalDevice) bool {
+	var fp C.VkFormatProperties // no pointers inside: may live in Go memory
+	C.vkllm_GetPhysicalDeviceFormatProperties(f, h, C.VK_FORMAT_R32G32B32A32_UINT, &fp)
+	return fp.bufferFeatures&C.VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT != 0
 }
 
 func (pd *PhysicalDevice) readQueues(f *C.vkllm_ifns, h C.VkPhysicalDevice) {

@@ -18,6 +18,7 @@
 	X(vkGetPhysicalDeviceFeatures2) \
 	X(vkGetPhysicalDeviceMemoryProperties2) \
 	X(vkGetPhysicalDeviceQueueFamilyProperties) \
+	X(vkGetPhysicalDeviceFormatProperties) \
 	X(vkEnumerateDeviceExtensionProperties) \
 	X(vkCreateDevice) \
 	X(vkGetDeviceProcAddr) \
@@ -27,6 +28,7 @@
 #define VKLLM_DEVICE_FUNCS(X) \
 	X(vkDestroyDevice) X(vkGetDeviceQueue) X(vkDeviceWaitIdle) X(vkQueueSubmit) \
 	X(vkCreateBuffer) X(vkDestroyBuffer) X(vkGetBufferMemoryRequirements) X(vkBindBufferMemory) \
+	X(vkCreateBufferView) X(vkDestroyBufferView) \
 	X(vkAllocateMemory) X(vkFreeMemory) X(vkMapMemory) X(vkUnmapMemory) \
 	X(vkCreateShaderModule) X(vkDestroyShaderModule) \
 	X(vkCreateDescriptorSetLayout) X(vkDestroyDescriptorSetLayout) \

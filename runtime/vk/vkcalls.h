@@ -12,6 +12,8 @@ VKLLM_CALL(VkResult, EnumeratePhysicalDevices, (I, VkInstance inst, uint32_t *n,
 	f->vkEnumeratePhysicalDevices(inst, n, out))
 VKLLM_VOID(GetPhysicalDeviceQueueFamilyProperties, (I, VkPhysicalDevice pd, uint32_t *n, VkQueueFamilyProperties *out),
 	f->vkGetPhysicalDeviceQueueFamilyProperties(pd, n, out))
+VKLLM_VOID(GetPhysicalDeviceFormatProperties, (I, VkPhysicalDevice pd, VkFormat fmt, VkFormatProperties *out),
+	f->vkGetPhysicalDeviceFormatProperties(pd, fmt, out))
 VKLLM_CALL(VkResult, EnumerateDeviceExtensionProperties, (I, VkPhysicalDevice pd, uint32_t *n, VkExtensionProperties *out),
 	f->vkEnumerateDeviceExtensionProperties(pd, NULL, n, out))
 VKLLM_VOID(DestroyDebugUtilsMessengerEXT, (I, VkInstance inst, VkDebugUtilsMessengerEXT m),
@@ -31,6 +33,9 @@ VKLLM_CALL(VkResult, AllocateMemory, (D, const VkMemoryAllocateInfo *ai, VkDevic
 VKLLM_VOID(FreeMemory, (D, VkDeviceMemory m), d->vkFreeMemory(dev, m, NULL))
 VKLLM_CALL(VkResult, MapMemory, (D, VkDeviceMemory m, void **out), d->vkMapMemory(dev, m, 0, VK_WHOLE_SIZE, 0, out))
 VKLLM_VOID(UnmapMemory, (D, VkDeviceMemory m), d->vkUnmapMemory(dev, m))
+VKLLM_CALL(VkResult, CreateBufferView, (D, const VkBufferViewCreateInfo *ci, VkBufferView *out),
+	d->vkCreateBufferView(dev, ci, NULL, out))
+VKLLM_VOID(DestroyBufferView, (D, VkBufferView v), d->vkDestroyBufferView(dev, v, NULL))
 VKLLM_CALL(VkResult, CreateShaderModule, (D, const VkShaderModuleCreateInfo *ci, VkShaderModule *out),
 	d->vkCreateShaderModule(dev, ci, NULL, out))
 VKLLM_VOID(DestroyShaderModule, (D, VkShaderModule m), d->vkDestroyShaderModule(dev, m, NULL))
