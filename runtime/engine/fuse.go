@@ -93,7 +93,7 @@ func (e *Engine) recordRope(i int) {
 	set, err := e.arena.set(e.k.rope, bind3(e.k.rope.Bind), x.bind(), vk.Bind(e.in.pos), freqs.Binding())
 	e.fail(err)
 	push := kernels.RopePush{HeadDim: uint32(r.spec.HeadDim), Heads: uint32(x.cols / r.spec.HeadDim), Tokens: uint32(x.rows),
-		Dims: uint32(r.spec.Dims)}
+		Dims: uint32(r.spec.Dims), Stride: uint32(x.cols)}
 	e.op("rope", []*vk.Buffer{x.buf}, []*vk.Buffer{x.buf}, func(c *vk.Commands) error {
 		e.k.rope.Record(c, set, push)
 		return nil
