@@ -11,8 +11,9 @@ import (
 // pending holds ops recorded lazily so that the op that consumes their
 // result can fuse with them: a residual Add with the RMSNorm of its sum
 // (add_rmsnorm), and the Rope of Q and K with the KV store of K
-// (rope_kvstore). Any other op that touches a pending op's buffers records
-// it first (flushFor), so results never depend on whether fusion happened.
+// (rope_kvstore). Any other op that touches a pending op's activations
+// records it first (flushFor), so results never depend on whether fusion
+// happened.
 type pending struct {
 	add        bool
 	addA, addB Act
