@@ -12,6 +12,8 @@ import (
 	"github.com/vkllm/vkllm/models/llama"
 	"github.com/vkllm/vkllm/models/quant"
 	"github.com/vkllm/vkllm/models/synth"
+	"github.com/vkllm/vkllm/runtime/cpu"
+	"github.com/vkllm/vkllm/runtime/vk"
 	"github.com/vkllm/vkllm/runtime/vk/vktest"
 )
 
@@ -84,4 +86,23 @@ func mixedLayers(m *llama.Model) int {
 		}
 	}
 	return n
+}
+
+// TestFusedPortableDevice: without optional features the pair products
+// take the cooperative layout (no _rows_sx) and, for a 37-row prompt of a
+// block format, the tiled kernel; logits and greedy tokens still match the
+// CPU reference.
+func TestFusedPortableDevice(t *testing.T) {
+	dev := vktest.DeviceWith(t, vk.DeviceOptions{Portable: true})
+	l := openModel(t, synth.TempModel(t, synth.Config{Layers: 2, Dim: 64, FFN: 96, Heads: 4, KVHeads: 2,
+		Vocab: 300, Context: 64, Type: quant.Q8_0, Seed: 5}))
+	tokens := mixedTokens(37)
+	want := cpuLogits(t, l.Model, cpu.Options{KVType: cache.KVF32, Backend: cpu.BackendOptions{Reference: true}}, tokens)
+	e := newEngine(t, dev, l.Model, cache.KVF32, 8)
+	require.NotNil(t, e.fusedWith(l.Model.Weights.Layers[0].Gate, l.Model.Weights.Layers[0].Up))
+	require.Equal(t, "matvec_glu_q8_0", e.k.glu[quant.Q8_0.String()].Variant())
+	got := evalAll(t, l.Model, e, tokens)
+	assert.Less(t, relErr(got, want), 1e-5)
+	prompt := tokens[:5]
+	assert.Equal(t, cpuGreedy(t, l.Model, prompt, 16), greedy(t, l.Model, newEngine(t, dev, l.Model, cache.KVF32, 8), prompt, 16))
 }
