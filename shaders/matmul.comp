@@ -12,7 +12,9 @@
 //                    2 TN input vectors per tile (multiple of 8)
 // Push constants:    uint rows; uint cols; uint x_stride; uint y_stride;
 //                    uint n (input vectors)        (kernels.MatVecPush)
-// Defines:           WTYPE_<type>
+// Defines:           WTYPE_<type>, GLU (gate/up pairs: glu.glsl and
+//                    specialization constant 4; each invocation then owns
+//                    adjacent row pairs, so TM must be a multiple of 16)
 // Dispatch ceil(rows/TM) workgroups split over x and y, times ceil(n/TN)
 // in z. cols must be a multiple of the format's block, x_stride of 4.
 //
@@ -41,6 +43,9 @@ layout(set = 0, binding = 2) writeonly buffer Y { float y[]; };
 
 #include "common.glsl"
 #include "dequant.glsl"
+#ifdef GLU
+#include "glu.glsl"
+#endif
 
 const uint MM_U = DQ_N >= 32 ? 1 : 32 / DQ_N; // units per step
 const uint KS4 = MM_U * DQ_V4;                  // vec4s per tile row
@@ -50,6 +55,18 @@ const uint RN = TN / 8;
 shared vec4 ws[TM * KS4];
 shared vec4 xs[TN * KS4];
 float acc[RM * RN];
+
+// row_of returns the tile row of the invocation's i-th rows (tr = its
+// column of the 8 × 8 grid): rows tr, tr+8, ..., or with GLU the pairs
+// (2tr, 2tr+1), (16+2tr, 16+2tr+1), ... so a pair's sums meet in one
+// invocation.
+uint row_of(uint tr, uint i) {
+#ifdef GLU
+	return (i / 2u) * 16u + 2u * tr + i % 2u;
+#else
+	return tr + 8u * i;
+#endif
+}
 
 // load_w decodes the step's W tile (rows row0.., units u0..).
 void load_w(uint row0, uint u0) {
@@ -89,7 +106,7 @@ void main() {
 		barrier();
 		for (uint c = 0; c < KS4; c++) {
 			for (uint i = 0; i < RM; i++) {
-				vec4 w = ws[(tr + 8u * i) * KS4 + c];
+				vec4 w = ws[row_of(tr, i) * KS4 + c];
 				for (uint j = 0; j < RN; j++) {
 					acc[i * RN + j] += dot(w, xs[(tn + 8u * j) * KS4 + c]);
 				}
@@ -97,12 +114,23 @@ void main() {
 		}
 		barrier();
 	}
+#ifdef GLU
+	for (uint i = 0; i < RM; i += 2) {
+		for (uint j = 0; j < RN; j++) {
+			uint r = row0 + row_of(tr, i), v = n0 + tn + 8u * j;
+			if (r < p.rows && v < p.n) {
+				y[v * p.y_stride + r / 2u] = glu_out(acc[i * RN + j], acc[(i + 1) * RN + j]);
+			}
+		}
+	}
+#else
 	for (uint i = 0; i < RM; i++) {
 		for (uint j = 0; j < RN; j++) {
-			uint r = row0 + tr + 8u * i, v = n0 + tn + 8u * j;
+			uint r = row0 + row_of(tr, i), v = n0 + tn + 8u * j;
 			if (r < p.rows && v < p.n) {
 				y[v * p.y_stride + r] = acc[i * RN + j];
 			}
 		}
 	}
+#endif
 }

@@ -15,7 +15,10 @@
 //                    uint n (input vectors)        (kernels.MatVecPush)
 // Defines:           WTYPE_<type> (dequant.glsl), ROWS (one row per
 //                    invocation), SUBGROUP (subgroup reductions),
-//                    STORAGE16 / STORAGE8 (16/8-bit weight loads)
+//                    STORAGE16 / STORAGE8 (16/8-bit weight loads),
+//                    GLU (gate/up pairs; glu.glsl, specialization
+//                    constant 4; NROWS must be even so that a pair's two
+//                    rows meet in one workgroup or invocation)
 // cols must be a multiple of the format's block (dequant.glsl DQ_QK),
 // x_stride a multiple of 4. Workgroup z handles vectors z·BATCH ..; the
 // workgroups of one z are split over x and y.
@@ -50,6 +53,23 @@ layout(set = 0, binding = 2) writeonly buffer Y { float y[]; };
 
 #include "common.glsl"
 #include "dequant.glsl"
+#ifdef GLU
+#include "glu.glsl"
+#endif
+
+// store writes the sums v (NROWS rows from row first, one vector) to
+// y[yi..]; with GLU, each pair of rows as one value.
+void store(uint yi, uint first, float v[NROWS]) {
+#ifdef GLU
+	for (uint r = 0; r < NROWS && first + r < p.rows; r += 2) {
+		y[yi + (first + r) / 2u] = glu_out(v[r], v[r + 1]);
+	}
+#else
+	for (uint r = 0; r < NROWS && first + r < p.rows; r++) {
+		y[yi + first + r] = v[r];
+	}
+#endif
+}
 
 // unit_dot returns wd · Σ_k wv[k]·x4[xi + k] for the unit just decoded.
 float unit_dot(uint xi) {
@@ -101,10 +121,12 @@ void main() {
 			}
 		}
 	}
-	for (uint r = 0; r < NROWS && first + r < p.rows; r++) {
-		for (uint b = 0; b < BATCH && b0 + b < p.n; b++) {
-			y[(b0 + b) * p.y_stride + first + r] = acc[b * NROWS + r];
+	for (uint b = 0; b < BATCH && b0 + b < p.n; b++) {
+		float v[NROWS];
+		for (uint r = 0; r < NROWS; r++) {
+			v[r] = acc[b * NROWS + r];
 		}
+		store((b0 + b) * p.y_stride, first, v);
 	}
 }
 #else
@@ -136,10 +158,12 @@ void main() {
 	if (gl_LocalInvocationIndex != 0) {
 		return;
 	}
-	for (uint r = 0; r < NROWS && first + r < p.rows; r++) {
-		for (uint b = 0; b < BATCH && b0 + b < p.n; b++) {
-			y[(b0 + b) * p.y_stride + first + r] = red_v[b * NROWS + r];
+	for (uint b = 0; b < BATCH && b0 + b < p.n; b++) {
+		float v[NROWS];
+		for (uint r = 0; r < NROWS; r++) {
+			v[r] = red_v[b * NROWS + r];
 		}
+		store((b0 + b) * p.y_stride, first, v);
 	}
 }
 #endif

@@ -11,7 +11,10 @@
 //                    2 BATCH input vectors per workgroup
 //                    3 SG the subgroup size (x window width in vec4s)
 // Push constants:    as matvec.comp                (kernels.MatVecPush)
-// Defines:           WTYPE_<type> (dequant.glsl)
+// Defines:           WTYPE_<type> (dequant.glsl), GLU (gate/up pairs,
+//                    glu.glsl and specialization constant 4: lanes 2i and
+//                    2i+1 hold a pair's rows and swap sums by
+//                    subgroupShuffleXor; SG must be even)
 //
 // Why: lavapipe runs a subgroup's lanes as one SIMD batch but loads memory
 // inside loops one lane and one component at a time, even when every lane
@@ -62,6 +65,9 @@ layout(set = 0, binding = 2) writeonly buffer Y { float y[]; };
 #define DQ_GROUPS
 #include "common.glsl"
 #include "dequant.glsl"
+#ifdef GLU
+#include "glu.glsl"
+#endif
 
 const uint XL = DQ_V4 > SG ? DQ_V4 / SG : 1u; // vec4 loads per lane per window
 const uint XW = XL * SG;                       // vec4s of x per window
@@ -143,9 +149,23 @@ void main() {
 			add_unit(uw);
 		}
 	}
+#ifdef GLU
+	// Every lane is still active here (tail lanes computed the last row),
+	// as the shuffle needs; the even lane of each pair stores.
+	[[unroll]] for (uint b = 0; b < BATCH; b++) {
+		float other = subgroupShuffleXor(acc[b], 1u);
+		acc[b] = glu_out(acc[b], other);
+	}
+	if (first < p.rows && first % 2u == 0u) {
+		for (uint b = 0; b < BATCH && b0 + b < p.n; b++) {
+			y[(b0 + b) * p.y_stride + first / 2u] = acc[b];
+		}
+	}
+#else
 	if (first < p.rows) {
 		for (uint b = 0; b < BATCH && b0 + b < p.n; b++) {
 			y[(b0 + b) * p.y_stride + first] = acc[b];
 		}
 	}
+#endif
 }

@@ -1,17 +1,19 @@
 #version 450
-// rope.comp: rotary position embedding, in place. x holds tokens × heads
-// vectors of headDim floats; the first dims of each are rotated by angle
+// rope.comp: rotary position embedding, in place. x holds tokens rows of
+// heads vectors of headDim floats, stride floats apart (a row of a wider
+// product, e.g. Q within the engine's fused Q/K/V product, or heads ×
+// headDim); the first dims of each vector are rotated by angle
 // pos(token) × base^(-2i/dims) for pair i (reduced as rope.glsl explains);
 // the rest pass through.
 //
-// Bindings (set 0):  0 x float[tokens][heads][headDim] (in place),
+// Bindings (set 0):  0 x float[tokens][stride] (in place),
 //                    1 pos int[tokens] (readonly; each token's position)
 //                    2 freqs vec2[dims/2] (readonly): pair i's frequency
 //                      base^(-2i/dims) as float hi + lo (kernels.RopeFreqs)
 // Specialization:    0 WG workgroup size
 //                    1 NEOX (bool): pairs (i, i+dims/2) instead of (2i, 2i+1)
-// Push constants:    uint headDim; uint heads; uint tokens; uint dims
-//                                                  (kernels.RopePush)
+// Push constants:    uint headDim; uint heads; uint tokens; uint dims;
+//                    uint stride                   (kernels.RopePush)
 // One invocation per rotated pair; dispatch ceil(tokens*heads*dims/2/WG)
 // workgroups, split over x and y.
 #extension GL_GOOGLE_include_directive : require
@@ -25,6 +27,7 @@ layout(push_constant) uniform Push {
 	uint heads;
 	uint tokens;
 	uint dims;
+	uint stride;
 } p;
 
 layout(set = 0, binding = 0) buffer X { float x[]; };
@@ -43,7 +46,7 @@ void main() {
 	uint i = g % half_dims;
 	uint head = g / half_dims; // token * heads + head
 	uint token = head / p.heads;
-	uint base = head * p.head_dim;
+	uint base = token * p.stride + (head % p.heads) * p.head_dim;
 	uint a = NEOX ? base + i : base + 2 * i;
 	uint b = NEOX ? a + half_dims : a + 1;
 	float theta = rope_angle(pos[token], i);

@@ -57,7 +57,33 @@ const (
 
 // Variants lists every module, portable (Features == 0) variants first for
 // each kernel. Kernel packages find them by name.
-var Variants = []Variant{
+var Variants = append(baseVariants, gluVariants(gluTypes)...)
+
+// gluTypes are the weight formats (WTYPE_ defines) of the gate/up pair
+// products: every format the plain products read.
+var gluTypes = []string{"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q5_K", "Q6_K"}
+
+// gluVariants declares the gate/up pair products (define GLU, glu.glsl)
+// of each type: the cooperative matvec, its subgroup-reduction form, the
+// shuffle one-row-per-invocation layout, and the tiled matmul. There is no
+// GLU form of matvec.comp's ROWS layout: a pair needs NROWS = 2, with
+// which the block formats' rows spill to scratch on lavapipe (see
+// kernels.laneRows), and Q6_K's pipelines took about 25 s to compile.
+func gluVariants(types []string) []Variant {
+	var vs []Variant
+	for _, t := range types {
+		w := "WTYPE_" + t
+		mv := "matvec_glu_" + strings.ToLower(t)
+		vs = append(vs,
+			portable(mv, "matvec.comp", w, "GLU"),
+			fast(mv+"_rows_sx", "matvec_rows.comp", SubgroupShuffle, w, "GLU"),
+			fast(mv+"_sg", "matvec.comp", SubgroupArithmetic, w, "GLU"),
+			portable("matmul_glu_"+strings.ToLower(t), "matmul.comp", w, "GLU"))
+	}
+	return vs
+}
+
+var baseVariants = []Variant{
 	portable("fill", "fill.comp"),
 	portable("copy", "copy.comp"),
 	portable("add", "binary.comp", "OP_ADD"),

@@ -30,6 +30,10 @@ type Ops[A any] interface {
 	RMSNorm(x A, w *Tensor, eps float32) A
 	// MatMul returns x · wᵀ: x [n][w.Cols] -> [n][w.Rows].
 	MatMul(x A, w *Tensor) A
+	// MatMulQKV returns MatMul(x, q), MatMul(x, k) and MatMul(x, v): one
+	// op so that a backend may compute the three products of one input as
+	// one (the GPU engine does, when the weights share a type).
+	MatMulQKV(x A, q, k, v *Tensor) (A, A, A)
 	// Rope rotates each head of x ([n][heads*HeadDim]) by its row's position.
 	Rope(x A, r RopeSpec) A
 	// StoreKV writes k and v ([n][KVHeads*HeadDim]) into the layer's cache
@@ -38,8 +42,11 @@ type Ops[A any] interface {
 	// Attention returns softmax(q·Kᵀ/√d)·V per head over each row's
 	// sequence, causally (positions ≤ the row's): [n][Heads*HeadDim].
 	Attention(layer int, q A, s AttnSpec) A
-	// SwiGLU returns silu(gate) * up.
-	SwiGLU(gate, up A) A
+	// MatMulSwiGLU returns silu(x · gateᵀ) ⊙ (x · upᵀ): x [n][gate.Cols]
+	// -> [n][gate.Rows]; gate and up have the same shape. One op so that a
+	// backend may compute both products in one pass and apply SwiGLU before
+	// storing them (the GPU engine does, when the weights share a type).
+	MatMulSwiGLU(x A, gate, up *Tensor) A
 	// Add returns a + b.
 	Add(a, b A) A
 	// Gather keeps the rows that need logits, in batch order: [r][cols].
@@ -78,9 +85,8 @@ func block[A any](ops Ops[A], m *Model, l int, x A) A {
 func attention[A any](ops Ops[A], m *Model, l int, x A) A {
 	w := &m.Weights.Layers[l]
 	rope := m.Config.Rope()
-	q := ops.Rope(ops.MatMul(x, w.Q), rope) // [n][heads*hd]
-	k := ops.Rope(ops.MatMul(x, w.K), rope) // [n][kvHeads*hd]
-	v := ops.MatMul(x, w.V)                 // [n][kvHeads*hd]
+	q, k, v := ops.MatMulQKV(x, w.Q, w.K, w.V) // [n][heads*hd], [n][kvHeads*hd] twice
+	q, k = ops.Rope(q, rope), ops.Rope(k, rope)
 	ops.StoreKV(l, k, v)
 	o := ops.Attention(l, q, m.Config.Attn()) // [n][heads*hd]
 	return ops.MatMul(o, w.O)                 // [n][dim]
@@ -88,7 +94,6 @@ func attention[A any](ops Ops[A], m *Model, l int, x A) A {
 
 // mlp is the SwiGLU feed-forward network: down(silu(gate(x)) * up(x)).
 func mlp[A any](ops Ops[A], w *Layer, x A) A {
-	g := ops.MatMul(x, w.Gate)                  // [n][ffn]
-	u := ops.MatMul(x, w.Up)                    // [n][ffn]
-	return ops.MatMul(ops.SwiGLU(g, u), w.Down) // [n][dim]
+	h := ops.MatMulSwiGLU(x, w.Gate, w.Up) // [n][ffn]
+	return ops.MatMul(h, w.Down)           // [n][dim]
 }

@@ -164,8 +164,19 @@ func (b *Backend) StoreKV(layer int, k, v Act) {
 	}
 }
 
-// SwiGLU returns silu(gate) * up.
-func (b *Backend) SwiGLU(gate, up Act) Act {
+// MatMulQKV returns the three products one at a time.
+func (b *Backend) MatMulQKV(x Act, q, k, v *llama.Tensor) (Act, Act, Act) {
+	return b.MatMul(x, q), b.MatMul(x, k), b.MatMul(x, v)
+}
+
+// MatMulSwiGLU returns silu(x · gateᵀ) * (x · upᵀ), the products one at a
+// time.
+func (b *Backend) MatMulSwiGLU(x Act, gate, up *llama.Tensor) Act {
+	return b.swiglu(b.MatMul(x, gate), b.MatMul(x, up))
+}
+
+// swiglu returns silu(gate) * up.
+func (b *Backend) swiglu(gate, up Act) Act {
 	out := b.alloc(gate.Rows, gate.Cols)
 	if b.opt.Reference {
 		SwiGLU(out.Data, gate.Data, up.Data)

@@ -8,10 +8,15 @@ import (
 )
 
 // Act is the engine's activation handle: Rows × Cols float32 values,
-// row-major, at the start of a device buffer of the step arena.
+// row-major, in a device buffer of the step arena: row i starts at value
+// off + i·stride. An op's output starts the buffer with stride = cols; a
+// view (off > 0 or stride > cols) is some columns of a wider product (Q,
+// K and V of the fused Q/K/V product), and the views of one buffer never
+// share a value.
 type Act struct {
-	buf        *vk.Buffer
-	rows, cols int
+	buf         *vk.Buffer
+	off, stride int
+	rows, cols  int
 }
 
 // Rows returns the number of rows.
@@ -20,7 +25,28 @@ func (a Act) Rows() int { return a.rows }
 // Cols returns the values per row.
 func (a Act) Cols() int { return a.cols }
 
-func (a Act) bind() vk.Binding { return vk.Bind(a.buf) }
+func (a Act) bind() vk.Binding { return a.bindAt(0) }
+
+// bindAt binds a's buffer from value v of its first row on (v and a.off
+// must keep the offset a multiple of the device's storage-buffer offset
+// alignment).
+func (a Act) bindAt(v int) vk.Binding {
+	o := uint64(4 * (a.off + v))
+	return vk.BindRange(a.buf, o, a.buf.Size()-o)
+}
+
+// view returns columns [col0, col0+cols) of a.
+func (a Act) view(col0, cols int) Act {
+	return Act{buf: a.buf, off: a.off + col0, stride: a.stride, rows: a.rows, cols: cols}
+}
+
+// dense reports whether a's rows are back to back, as the kernels that
+// see a matrix as one vector (elementwise, norms, copies) need.
+func (a Act) dense() bool { return a.rows <= 1 || a.stride == a.cols }
+
+// same reports whether a and b are the same activation (views of one
+// buffer are disjoint, so a different offset is a different one).
+func (a Act) same(b Act) bool { return a.buf == b.buf && a.off == b.off }
 
 // arena hands out activation buffers: the i-th request of a step gets
 // slot i, which keeps its buffer across steps (a step makes the same
@@ -108,14 +134,14 @@ func (a *arena) close() {
 // returns a zero Act and later ops do nothing.
 func (e *Engine) alloc(rows, cols int) Act {
 	if e.err != nil {
-		return Act{rows: rows, cols: cols}
+		return Act{stride: cols, rows: rows, cols: cols}
 	}
 	b, err := e.arena.get(e.opt.MaxRows * cols)
 	if err != nil {
 		e.fail(err)
-		return Act{rows: rows, cols: cols}
+		return Act{stride: cols, rows: rows, cols: cols}
 	}
-	return Act{buf: b, rows: rows, cols: cols}
+	return Act{buf: b, stride: cols, rows: rows, cols: cols}
 }
 
 // f32Bytes views floats as little-endian bytes (Vulkan hosts are little

@@ -72,12 +72,16 @@ func (e *Engine) StoreKV(layer int, k, v Act) {
 	if !e.recording() || e.fusedStore(layer, k, v) {
 		return
 	}
-	e.flushFor(k.buf, v.buf)
+	e.flushFor(k, v)
+	if k.stride != v.stride { // the kernel reads both with one stride
+		e.fail(fmt.Errorf("engine: kvstore: K stride %d, V stride %d: %w", k.stride, v.stride, ErrUnsupported))
+		return
+	}
 	st := e.k.attn.store
 	kp, vp := e.kv.K(layer), e.kv.V(layer)
 	set, err := e.arena.set(st, bind5(st.Bind), k.bind(), v.bind(), vk.Bind(e.in.slots), kp.Binding(), vp.Binding())
 	e.fail(err)
-	push := kernels.KVStorePush{Rows: uint32(k.rows), SrcStride: uint32(k.cols)}
+	push := kernels.KVStorePush{Rows: uint32(k.rows), SrcStride: uint32(k.stride)}
 	e.op("kvstore", []*vk.Buffer{k.buf, v.buf}, []*vk.Buffer{kp.Buffer, vp.Buffer}, func(c *vk.Commands) error {
 		return st.Record(c, set, push)
 	})
@@ -93,18 +97,18 @@ func (e *Engine) Attention(layer int, q Act, s llama.AttnSpec) Act {
 	if !e.recording() {
 		return out
 	}
-	e.flushFor(q.buf)
+	e.flushFor(q)
 	scale := float32(1 / math.Sqrt(float64(s.HeadDim)))
 	for _, g := range e.cur.attn {
-		qb := vk.BindRange(q.buf, uint64(4*g.r0*q.cols), uint64(4*(g.r1-g.r0)*q.cols))
+		qb := vk.BindRange(q.buf, uint64(4*(q.off+g.r0*q.stride)), uint64(4*((g.r1-g.r0-1)*q.stride+q.cols)))
 		ob := vk.BindRange(out.buf, uint64(4*g.r0*out.cols), uint64(4*(g.r1-g.r0)*out.cols))
 		mb := vk.BindRange(e.in.meta, uint64(4*g.meta), e.in.meta.Size()-uint64(4*g.meta))
 		if g.prefill {
-			e.attnPrefill(layer, qb, mb, ob, kernels.PrefillPush{Rows: uint32(g.r1 - g.r0), QStride: uint32(q.cols),
+			e.attnPrefill(layer, qb, mb, ob, kernels.PrefillPush{Rows: uint32(g.r1 - g.r0), QStride: uint32(q.stride),
 				OStride: uint32(out.cols), Scale: scale}, q.buf, out.buf)
 			continue
 		}
-		e.attnDecode(layer, qb, mb, ob, kernels.DecodePush{Rows: uint32(g.r1 - g.r0), QStride: uint32(q.cols),
+		e.attnDecode(layer, qb, mb, ob, kernels.DecodePush{Rows: uint32(g.r1 - g.r0), QStride: uint32(q.stride),
 			OStride: uint32(out.cols), Splits: g.splits, Scale: scale}, q.buf, out.buf)
 	}
 	return out

@@ -9,15 +9,21 @@
 // recording; every op records one or more dispatches; Finish submits once,
 // waits, and reads back only the logit rows that Gather kept. Barriers are
 // recorded only before an op that reads or writes a buffer written since
-// the last barrier, so independent dispatches (the Q, K and V products,
-// gate and up) run without one.
+// the last barrier, so independent dispatches run without one.
 //
 // Fusion: Add and Rope are recorded lazily, so the op that consumes
 // their result can fuse with them: the residual add with the next block's
 // RMSNorm (add_rmsnorm), and the rotations of Q and K with the KV store
-// (rope_kvstore). Any other op touching a deferred op's buffers records it
-// on its own first, so fusion never changes what an op sees.
-// Options.NoFuse turns it off.
+// (rope_kvstore). Any other op touching a deferred op's activations records
+// it on its own first, so fusion never changes what an op sees. A layer's
+// Q, K and V weights of one type are uploaded as one matrix (rows
+// concatenated) and MatMulQKV runs one product whose output Q, K and V are
+// views of (Act.off, Act.stride); gate and up of one type are uploaded
+// interleaved by row and MatMulSwiGLU runs one pair product that applies
+// SwiGLU before storing (kernels.NewMatVecGLU). Layers whose members
+// differ in type (Q4_K_M's Q6_K V) run separate products. MatMul of a
+// single member reads its rows of the fused matrix, so nothing is
+// uploaded twice. Options.NoFuse turns all of it off.
 //
 // Attention: each step's rows are planned into ranges (planAttention):
 // sequences with at least Options.PrefillRows rows in the step (prompt

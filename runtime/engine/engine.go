@@ -30,8 +30,9 @@ type Options struct {
 	// NoReuse records every step's command buffer afresh instead of
 	// replaying the last recording for a step of the same shape.
 	NoReuse bool
-	// NoFuse records every op as its own dispatch (no add+rmsnorm or
-	// rope+KV-store fusion), for comparisons and to isolate a kernel.
+	// NoFuse records every op as its own dispatch (no add+rmsnorm,
+	// rope+KV-store, Q/K/V or gate/up+SwiGLU fusion) and uploads every
+	// weight on its own, for comparisons and to isolate a kernel.
 	NoFuse bool
 	// PrefillRows is the fewest rows of one sequence in a step that take
 	// the tiled prefill attention kernel instead of the decode kernel:
@@ -47,7 +48,8 @@ type Engine struct {
 	kv    *device.Pool
 	k     kernelSet
 
-	weights []*weight // per tensor ID; nil for tensors kept on the host
+	weights []*weight                      // per tensor ID; nil for tensors kept on the host
+	fused   map[*llama.Tensor]*fusedMatrix // by first member (fuseweights.go)
 	arena   arena
 	in      stepInputs
 	cmd     *vk.Commands
@@ -157,6 +159,9 @@ func (e *Engine) WeightBytes() uint64 {
 			n += w.bytes()
 		}
 	}
+	for _, f := range e.fused {
+		n += f.w.bytes()
+	}
 	return n
 }
 
@@ -174,6 +179,10 @@ func (e *Engine) Close() {
 		}
 	}
 	e.weights = nil
+	for _, f := range e.fused {
+		f.w.close()
+	}
+	e.fused = nil
 	if e.kv != nil {
 		e.kv.Close()
 		e.kv = nil
@@ -204,6 +213,7 @@ var ErrUnsupported = fmt.Errorf("engine: %w", vk.ErrUnsupported)
 // kernelSet holds the engine's kernels.
 type kernelSet struct {
 	matvec  map[string]*kernels.MatVec // by weight type name
+	glu     map[string]*kernels.MatVec // gate/up pair products, by weight type name
 	rmsnorm *kernels.RMSNorm
 	rope    *kernels.Rope
 	// ropeTables are the RoPE frequency tables the model's specs need.
@@ -220,6 +230,7 @@ type kernelSet struct {
 func (k *kernelSet) build(dev *vk.Device, m *llama.Model) error {
 	var err error
 	k.matvec = map[string]*kernels.MatVec{}
+	k.glu = map[string]*kernels.MatVec{}
 	if k.rmsnorm, err = kernels.NewRMSNorm(dev, ""); err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
@@ -239,7 +250,10 @@ func (k *kernelSet) close() {
 	for _, mv := range k.matvec {
 		mv.Close()
 	}
-	k.matvec = nil
+	for _, mv := range k.glu {
+		mv.Close()
+	}
+	k.matvec, k.glu = nil, nil
 	if k.rmsnorm != nil {
 		k.rmsnorm.Close()
 	}

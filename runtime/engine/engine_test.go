@@ -211,8 +211,10 @@ func TestCloseFreesEverything(t *testing.T) {
 		assert.Positive(t, kt.Calls)
 	}
 	// The first norm reads the embedding, the others fuse with the residual
-	// add before them; the last block's add feeds Gather.
-	for _, n := range []string{"matvec_f32", "rmsnorm", "add_rmsnorm", "rope_kvstore", "attn_decode", "add", "swiglu", "embed"} {
+	// add before them; the last block's add feeds Gather; Q/K/V and
+	// gate/up+SwiGLU are one product each.
+	for _, n := range []string{"matvec_f32", "matvec_qkv_f32", "matvec_glu_f32", "rmsnorm", "add_rmsnorm", "rope_kvstore",
+		"attn_decode", "add", "embed"} {
 		assert.True(t, names[n], "profile names %s: %v", n, names)
 	}
 	e.Close()

@@ -11,8 +11,9 @@ import (
 // pending holds ops recorded lazily so that the op that consumes their
 // result can fuse with them: a residual Add with the RMSNorm of its sum
 // (add_rmsnorm), and the Rope of Q and K with the KV store of K
-// (rope_kvstore). Any other op that touches a pending op's buffers records
-// it first (flushFor), so results never depend on whether fusion happened.
+// (rope_kvstore). Any other op that touches a pending op's activations
+// records it first (flushFor), so results never depend on whether fusion
+// happened.
 type pending struct {
 	add        bool
 	addA, addB Act
@@ -26,26 +27,29 @@ type pendingRope struct {
 	spec llama.RopeSpec
 }
 
-// touches reports whether any of bufs is a buffer of a pending op.
-func (p *pending) addTouches(bufs []*vk.Buffer) bool {
+// addTouches reports whether any of acts is an activation of the pending
+// add.
+func (p *pending) addTouches(acts []Act) bool {
 	if !p.add {
 		return false
 	}
-	for _, b := range bufs {
-		if b == p.addA.buf || b == p.addB.buf || b == p.addOut.buf {
+	for _, a := range acts {
+		if a.same(p.addA) || a.same(p.addB) || a.same(p.addOut) {
 			return true
 		}
 	}
 	return false
 }
 
-// flushFor records the pending ops that read or write any of bufs.
-func (e *Engine) flushFor(bufs ...*vk.Buffer) {
-	if e.pend.addTouches(bufs) {
+// flushFor records the pending ops that read or write any of acts. It
+// compares activations, not buffers: Q and K are views of one buffer when
+// the Q/K/V product is fused, and rotating K must not record Q's rotation.
+func (e *Engine) flushFor(acts ...Act) {
+	if e.pend.addTouches(acts) {
 		e.recordAdd()
 	}
 	for i := 0; i < e.pend.nropes; {
-		if touches(e.pend.ropes[i].x.buf, bufs) {
+		if touches(e.pend.ropes[i].x, acts) {
 			e.recordRope(i)
 			continue
 		}
@@ -63,9 +67,9 @@ func (e *Engine) flushAll() {
 	}
 }
 
-func touches(b *vk.Buffer, bufs []*vk.Buffer) bool {
-	for _, x := range bufs {
-		if x == b {
+func touches(a Act, acts []Act) bool {
+	for _, x := range acts {
+		if x.same(a) {
 			return true
 		}
 	}
@@ -93,7 +97,7 @@ func (e *Engine) recordRope(i int) {
 	set, err := e.arena.set(e.k.rope, bind3(e.k.rope.Bind), x.bind(), vk.Bind(e.in.pos), freqs.Binding())
 	e.fail(err)
 	push := kernels.RopePush{HeadDim: uint32(r.spec.HeadDim), Heads: uint32(x.cols / r.spec.HeadDim), Tokens: uint32(x.rows),
-		Dims: uint32(r.spec.Dims)}
+		Dims: uint32(r.spec.Dims), Stride: uint32(x.stride)}
 	e.op("rope", []*vk.Buffer{x.buf}, []*vk.Buffer{x.buf}, func(c *vk.Commands) error {
 		e.k.rope.Record(c, set, push)
 		return nil
@@ -105,7 +109,7 @@ func (e *Engine) recordRope(i int) {
 func (e *Engine) fusedNorm(x Act, w *vk.Buffer, eps float32, out Act) bool {
 	p := &e.pend
 	k := e.k.addNorm
-	if !p.add || p.addOut.buf != x.buf || k == nil {
+	if !p.add || !p.addOut.same(x) || k == nil {
 		return false
 	}
 	p.add = false
@@ -128,11 +132,11 @@ func (e *Engine) fusedStore(layer int, k, v Act) bool {
 	ks := e.k.ropeStore
 	ki, qi := -1, -1
 	for i := range p.nropes {
-		if p.ropes[i].x.buf == k.buf {
+		if p.ropes[i].x.same(k) {
 			ki = i
 		}
 	}
-	if ks == nil || ki < 0 || v.buf == k.buf || v.cols != k.cols {
+	if ks == nil || ki < 0 || v.same(k) || v.cols != k.cols || v.stride != k.stride {
 		return false
 	}
 	spec := p.ropes[ki].spec
@@ -140,7 +144,7 @@ func (e *Engine) fusedStore(layer int, k, v Act) bool {
 		return false // the fused kernel's rotation is fixed at build time
 	}
 	for i := range p.nropes {
-		if i != ki && p.ropes[i].spec == spec && p.ropes[i].x.rows == k.rows && p.ropes[i].x.buf != v.buf {
+		if i != ki && p.ropes[i].spec == spec && p.ropes[i].x.rows == k.rows && !p.ropes[i].x.same(v) {
 			qi = i
 		}
 	}
@@ -157,7 +161,7 @@ func (e *Engine) fusedStore(layer int, k, v Act) bool {
 	set, err := e.arena.set(ks, bind8(ks.Bind), q.bind(), k.bind(), v.bind(), vk.Bind(e.in.pos), vk.Bind(e.in.slots),
 		kp.Binding(), vp.Binding(), freqs.Binding())
 	e.fail(err)
-	push := kernels.RopeKVStorePush{Rows: uint32(k.rows), QStride: uint32(q.cols), KVStride: uint32(k.cols),
+	push := kernels.RopeKVStorePush{Rows: uint32(k.rows), QStride: uint32(q.stride), KVStride: uint32(k.stride),
 		Dims: uint32(spec.Dims)}
 	e.op("rope_kvstore", []*vk.Buffer{q.buf, k.buf, v.buf}, []*vk.Buffer{q.buf, k.buf, kp.Buffer, vp.Buffer},
 		func(c *vk.Commands) error { return ks.Record(c, set, push) })

@@ -31,6 +31,19 @@ func (e *Engine) op(name string, reads, writes []*vk.Buffer, rec func(c *vk.Comm
 	}
 }
 
+// needDense reports whether every one of acts is dense; otherwise it
+// fails the step: op sees its input as one vector, which a strided view
+// (Q, K or V of a fused product, rows > 1) is not.
+func (e *Engine) needDense(op string, acts ...Act) bool {
+	for _, a := range acts {
+		if !a.dense() {
+			e.fail(fmt.Errorf("engine: %s of a %d-row view with stride %d: %w", op, a.rows, a.stride, ErrUnsupported))
+			return false
+		}
+	}
+	return true
+}
+
 // hazard reports whether any of bufs is in since (the buffers written, or
 // read, since the last barrier).
 func hazard(since, bufs []*vk.Buffer) bool {
@@ -78,14 +91,14 @@ func (e *Engine) Embed(w *llama.Tensor) Act {
 // RMSNorm normalises each row of x and scales it by w.
 func (e *Engine) RMSNorm(x Act, w *llama.Tensor, eps float32) Act {
 	out := e.alloc(x.rows, x.cols)
-	if !e.recording() || x.rows == 0 { // a step without logit rows stops after Gather
+	if !e.recording() || x.rows == 0 || !e.needDense("rmsnorm", x) { // a step without logit rows stops after Gather
 		return out
 	}
 	wb := e.weights[w.ID].parts[0].buf
 	if e.fusedNorm(x, wb, eps, out) {
 		return out
 	}
-	e.flushFor(x.buf)
+	e.flushFor(x)
 	set, err := e.arena.set(e.k.rmsnorm, bind3(e.k.rmsnorm.Bind), x.bind(), vk.Bind(wb), out.bind())
 	e.fail(err)
 	e.op("rmsnorm", []*vk.Buffer{x.buf}, []*vk.Buffer{out.buf}, func(c *vk.Commands) error {
@@ -95,25 +108,29 @@ func (e *Engine) RMSNorm(x Act, w *llama.Tensor, eps float32) Act {
 	return out
 }
 
-// MatMul returns x · wᵀ, one dispatch per row part of w.
+// MatMul returns x · wᵀ.
 func (e *Engine) MatMul(x Act, w *llama.Tensor) Act {
 	out := e.alloc(x.rows, w.Rows)
+	e.product(x, e.weights[w.ID], out)
+	return out
+}
+
+// product records x · wtᵀ into out, one dispatch per row part of wt.
+func (e *Engine) product(x Act, wt *weight, out Act) {
 	if !e.recording() || x.rows == 0 {
-		return out
+		return
 	}
-	e.flushFor(x.buf)
-	wt := e.weights[w.ID]
+	e.flushFor(x)
 	for _, p := range wt.parts {
-		y := vk.BindRange(out.buf, uint64(4*p.row0), out.buf.Size()-uint64(4*p.row0))
-		set, err := e.arena.set(wt.matvec, bind3(wt.matvec.Bind), vk.Bind(p.buf), x.bind(), y)
+		y := out.bindAt(p.row0 / wt.rowsPerValue())
+		set, err := e.arena.set(wt.matvec, bind3(wt.matvec.Bind), vk.BindRange(p.buf, p.off, p.buf.Size()-p.off), x.bind(), y)
 		e.fail(err)
-		push := kernels.MatVecPush{Rows: uint32(p.rows), Cols: uint32(w.Cols), XStride: uint32(x.cols),
-			YStride: uint32(w.Rows), N: uint32(x.rows)}
+		push := kernels.MatVecPush{Rows: uint32(p.rows), Cols: uint32(wt.t.Cols), XStride: uint32(x.stride),
+			YStride: uint32(out.stride), N: uint32(x.rows)}
 		e.op(wt.op, []*vk.Buffer{x.buf}, []*vk.Buffer{out.buf}, func(c *vk.Commands) error {
-			return wt.matvec.Record(c, set, push)
+			return wt.matvec.RecordGLU(c, set, push, wt.out)
 		})
 	}
-	return out
 }
 
 // Rope rotates every head of x in place by its row's position. The
@@ -123,7 +140,7 @@ func (e *Engine) Rope(x Act, r llama.RopeSpec) Act {
 	if !e.recording() {
 		return x
 	}
-	e.flushFor(x.buf)
+	e.flushFor(x)
 	if e.opt.NoFuse {
 		e.pend.ropes[0], e.pend.nropes = pendingRope{x: x, spec: r}, 1
 		e.recordRope(0)
@@ -137,11 +154,11 @@ func (e *Engine) Rope(x Act, r llama.RopeSpec) Act {
 	return x
 }
 
-// SwiGLU returns silu(gate) * up.
-func (e *Engine) SwiGLU(gate, up Act) Act {
+// swiglu returns silu(gate) * up.
+func (e *Engine) swiglu(gate, up Act) Act {
 	out := e.alloc(gate.rows, gate.cols)
 	if e.recording() {
-		e.flushFor(gate.buf, up.buf)
+		e.flushFor(gate, up)
 		e.recordBinary("swiglu", e.k.swiglu, gate, up, out)
 	}
 	return out
@@ -151,10 +168,10 @@ func (e *Engine) SwiGLU(gate, up Act) Act {
 // (the next block's pre-norm) fuses with it.
 func (e *Engine) Add(a, b Act) Act {
 	out := e.alloc(a.rows, a.cols)
-	if !e.recording() {
+	if !e.recording() || !e.needDense("add", a, b) {
 		return out
 	}
-	e.flushFor(a.buf, b.buf)
+	e.flushFor(a, b)
 	e.pend.add, e.pend.addA, e.pend.addB, e.pend.addOut = true, a, b, out
 	if e.opt.NoFuse {
 		e.recordAdd()
@@ -163,6 +180,9 @@ func (e *Engine) Add(a, b Act) Act {
 }
 
 func (e *Engine) recordBinary(name string, k *kernels.Binary, a, b, out Act) {
+	if !e.needDense(name, a, b) {
+		return
+	}
 	set, err := e.arena.set(k, bind3(k.Bind), a.bind(), b.bind(), out.bind())
 	e.fail(err)
 	e.op(name, []*vk.Buffer{a.buf, b.buf}, []*vk.Buffer{out.buf}, func(c *vk.Commands) error {
@@ -175,7 +195,7 @@ func (e *Engine) recordBinary(name string, k *kernels.Binary, a, b, out Act) {
 // run of consecutive rows.
 func (e *Engine) Gather(x Act) Act {
 	out := e.alloc(len(e.cur.logitRows), x.cols)
-	if !e.recording() {
+	if !e.recording() || !e.needDense("gather", x) {
 		return out
 	}
 	e.flushAll() // the last block's residual add

@@ -26,10 +26,16 @@ func chain[A any](ops llama.Ops[A], m *llama.Model, b *llama.Batch) ([]float32, 
 	w := &m.Weights.Layers[0]
 	x := ops.Embed(m.Weights.TokenEmbd)
 	n := ops.RMSNorm(x, w.AttnNorm, m.Config.NormEps)
-	q := ops.Rope(ops.MatMul(n, w.Q), m.Config.Rope())
+	// Q stands in for attention's output: with Q/K/V fused it is a view
+	// with strided rows, which Rope (on its own here) and MatMul take.
+	q, _, _ := ops.MatMulQKV(n, w.Q, w.K, w.V)
+	q = ops.Rope(q, m.Config.Rope())
 	h := ops.Add(x, ops.MatMul(q, w.O))
 	n = ops.RMSNorm(h, w.FFNNorm, m.Config.NormEps)
-	s := ops.SwiGLU(ops.MatMul(n, w.Gate), ops.MatMul(n, w.Up))
+	s := ops.MatMulSwiGLU(n, w.Gate, w.Up)
+	// The members of a fused pair on their own.
+	s = ops.Add(s, ops.MatMul(n, w.Gate))
+	s = ops.Add(s, ops.MatMul(n, w.Up))
 	x = ops.Gather(ops.Add(h, ops.MatMul(s, w.Down)))
 	x = ops.RMSNorm(x, m.Weights.OutputNorm, m.Config.NormEps)
 	return ops.Finish(ops.MatMul(x, m.Weights.Output))

@@ -11,31 +11,51 @@ import (
 )
 
 // weight is one tensor on the device: a matrix split by rows into parts
-// that each fit one descriptor range, or an F32 vector (norm weights).
+// that each fit one descriptor range, or an F32 vector (norm weights). A
+// fused matrix (fuse.go: Q, K and V, or gate and up) is a weight of its
+// own, and its members' weights are views of its buffers (shared).
 type weight struct {
 	t      *llama.Tensor
 	matvec *kernels.MatVec // nil for vectors
 	op     string          // profile name, e.g. matvec_q8_0
 	parts  []weightPart
+	shared bool           // the parts' buffers belong to a fused weight
+	pair   bool           // rows are gate/up pairs (kernels.NewMatVecGLU)
+	out    kernels.GLUOut // what a pair product stores
 }
 
-// weightPart holds rows [row0, row0+rows) of a matrix.
+// weightPart holds rows [row0, row0+rows) of a matrix, from byte off of
+// buf on.
 type weightPart struct {
 	buf        *vk.Buffer
+	off        uint64
 	row0, rows int
+}
+
+// rowsPerValue returns the product rows behind one output value: 2 for
+// gate/up pairs, else 1.
+func (w *weight) rowsPerValue() int {
+	if w.pair {
+		return 2
+	}
+	return 1
 }
 
 func (w *weight) bytes() uint64 {
 	var n uint64
 	for _, p := range w.parts {
-		n += p.buf.Size()
+		if !w.shared {
+			n += p.buf.Size()
+		}
 	}
 	return n
 }
 
 func (w *weight) close() {
 	for _, p := range w.parts {
-		p.buf.Close()
+		if !w.shared {
+			p.buf.Close()
+		}
 	}
 	w.parts = nil
 }
@@ -45,7 +65,13 @@ func (w *weight) close() {
 func (e *Engine) uploadWeights() error {
 	ws := e.model.Weights
 	e.weights = make([]*weight, len(ws.All))
+	if err := e.uploadFused(); err != nil {
+		return err
+	}
 	for _, t := range ws.All {
+		if e.weights[t.ID] != nil { // a member of a fused matrix
+			continue
+		}
 		if t == ws.TokenEmbd && ws.Output != ws.TokenEmbd {
 			if _, err := t.Type.RowBytes(t.Cols); err != nil || !t.Type.Supported() {
 				return fmt.Errorf("engine: tensor %s: %v embedding rows cannot be dequantized: %w", t.Name, t.Type, ErrUnsupported)
@@ -73,7 +99,7 @@ func (e *Engine) upload(t *llama.Tensor) (*weight, error) {
 		if err != nil {
 			return nil, fmt.Errorf("engine: tensor %s: %w", t.Name, err)
 		}
-		w.parts = []weightPart{{buf, 0, 1}}
+		w.parts = []weightPart{{buf: buf, rows: 1}}
 		return w, nil
 	}
 	mv, err := e.matvecFor(t)
@@ -115,11 +141,9 @@ func (e *Engine) matvecFor(t *llama.Tensor) (*kernels.MatVec, error) {
 func (e *Engine) uploadParts(w *weight) error {
 	t := w.t
 	rb, _ := t.Type.RowBytes(t.Cols)
-	limit := min(uint64(e.dev.Limits().MaxStorageBufferRange), e.dev.MaxBufferSize())
-	align := int(max(e.dev.Limits().MinStorageBufferOffsetAlignment/4, 1))
-	per := int(limit-4) / rb / align * align
+	per := e.partRows(rb)
 	if per < 1 {
-		return fmt.Errorf("engine: tensor %s: a row of %d bytes exceeds the device's %d-byte range: %w", t.Name, rb, limit, ErrUnsupported)
+		return fmt.Errorf("engine: tensor %s: a row of %d bytes exceeds the device's %d-byte range: %w", t.Name, rb, e.rangeLimit(), ErrUnsupported)
 	}
 	for r0 := 0; r0 < t.Rows; r0 += per {
 		n := min(per, t.Rows-r0)
@@ -127,9 +151,23 @@ func (e *Engine) uploadParts(w *weight) error {
 		if err != nil {
 			return fmt.Errorf("engine: tensor %s rows [%d, %d): %w", t.Name, r0, r0+n, err)
 		}
-		w.parts = append(w.parts, weightPart{buf, r0, n})
+		w.parts = append(w.parts, weightPart{buf: buf, row0: r0, rows: n})
 	}
 	return nil
+}
+
+// rangeLimit returns the most bytes one weight part may hold: one
+// descriptor range and one buffer.
+func (e *Engine) rangeLimit() uint64 {
+	return min(uint64(e.dev.Limits().MaxStorageBufferRange), e.dev.MaxBufferSize())
+}
+
+// partRows returns the most rows of rb bytes one part holds: a multiple of
+// the storage-buffer offset alignment in floats, so that the next part's
+// first output row starts aligned.
+func (e *Engine) partRows(rb int) int {
+	align := int(max(e.dev.Limits().MinStorageBufferOffsetAlignment/4, 1))
+	return int(e.rangeLimit()-4) / rb / align * align
 }
 
 // newBuffer makes a device-local buffer holding data, its size rounded up

@@ -83,13 +83,30 @@ func BenchmarkMatVec(b *testing.B) {
 		names, err := Variants(matvecKernels[t], have)
 		require.NoError(b, err)
 		for _, v := range names {
-			b.Run(v, func(b *testing.B) { benchMatVec(b, e, t, v, meter) })
+			b.Run(v, func(b *testing.B) { benchMatVec(b, e, t, v, meter, false) })
 		}
 	}
 }
 
-func benchMatVec(b *testing.B, e *env, t quant.Type, variant string, meter func() float64) {
-	k, err := NewMatVec(e.dev, t, variant)
+// BenchmarkMatVecGLU reports the gate/up pair products like
+// BenchmarkMatVec: the same matrix read as benchRows/2 (gate, up) pairs,
+// so a ratio-to-copy equal to the plain product's means the pair
+// epilogue costs nothing.
+func BenchmarkMatVecGLU(b *testing.B) {
+	e := benchEnv(b)
+	meter := copyMeter(b, e)
+	have := FeaturesOf(e.dev.Features())
+	for _, t := range WeightTypes {
+		names, err := Variants(gluKernels[t], have)
+		require.NoError(b, err)
+		for _, v := range names {
+			b.Run(v, func(b *testing.B) { benchMatVec(b, e, t, v, meter, true) })
+		}
+	}
+}
+
+func benchMatVec(b *testing.B, e *env, t quant.Type, variant string, meter func() float64, glu bool) {
+	k, err := newMatVec(e.dev, t, variant, glu)
 	require.NoError(b, err)
 	defer k.Close()
 	m, err := randMatrix(rand.New(rand.NewPCG(1, 2)), t, benchRows, benchCols)

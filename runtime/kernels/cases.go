@@ -166,6 +166,7 @@ type ropeShape struct {
 	tokens, heads, headDim, dims int
 	neox                         bool
 	maxPos                       int
+	pad                          int // floats after each token's heads, left as they are
 }
 
 // ropeFarPos reaches past the 4096 context of the smaller shapes to the
@@ -174,18 +175,21 @@ type ropeShape struct {
 const ropeFarPos = 1 << 17
 
 var ropeShapes = []ropeShape{
-	{1, 1, 2, 2, false, 0},
-	{3, 4, 64, 64, false, 0},
-	{5, 2, 64, 32, false, 0},
-	{5, 2, 64, 32, true, 0},
-	{7, 3, 128, 128, true, 0},
-	{9, 2, 2, 2, false, ropeFarPos},
-	{9, 2, 128, 128, false, ropeFarPos},
+	{1, 1, 2, 2, false, 0, 0},
+	{3, 4, 64, 64, false, 0, 0},
+	{5, 2, 64, 32, false, 0, 0},
+	{5, 2, 64, 32, true, 0, 0},
+	{7, 3, 128, 128, true, 0, 0},
+	{9, 2, 2, 2, false, ropeFarPos, 0},
+	{9, 2, 128, 128, false, ropeFarPos, 0},
 }
 
-func ropeCases() []Case {
+// ropeStridedShapes rotate Q within rows of a fused Q/K/V product.
+var ropeStridedShapes = []ropeShape{{5, 4, 16, 16, false, 0, 32}}
+
+func ropeCases(shapes []ropeShape) []Case {
 	var cs []Case
-	for _, s := range ropeShapes {
+	for _, s := range shapes {
 		name := "rope"
 		if s.neox {
 			name = "rope_neox"
@@ -193,6 +197,9 @@ func ropeCases() []Case {
 		shape := fmt.Sprintf("%dx%dx%d/%d", s.tokens, s.heads, s.headDim, s.dims)
 		if s.maxPos > 0 {
 			shape += fmt.Sprintf(" pos<%d", s.maxPos)
+		}
+		if s.pad > 0 {
+			shape += fmt.Sprintf(" pad %d", s.pad)
 		}
 		cs = append(cs, Case{Kernel: name, Shape: shape, Bound: boundRope, run: ropeCase(s)})
 	}
@@ -219,17 +226,19 @@ func ropeCase(s ropeShape) caseFunc {
 			return outcome{}, err
 		}
 		e.own(k)
-		n := s.tokens * s.heads * s.headDim
+		per := s.heads * s.headDim
+		stride := per + s.pad
+		n := s.tokens * stride
 		x := randFloats(rng, n, 2)
 		pos := ropePositions(rng, s.tokens, s.maxPos)
 		xb := e.floats(x)
 		set := e.set(k.program, xb, e.buffer(i32Bytes(pos)), e.floats(RopeFreqs(10000, s.dims)))
 		r := cpu.Rope{Base: 10000, Dims: s.dims, NeoX: s.neox}
-		per := s.heads * s.headDim
 		for t := range s.tokens {
-			r.Apply(x[t*per:(t+1)*per], s.headDim, int(pos[t]))
+			r.Apply(x[t*stride:t*stride+per], s.headDim, int(pos[t]))
 		}
-		p := RopePush{HeadDim: uint32(s.headDim), Heads: uint32(s.heads), Tokens: uint32(s.tokens), Dims: uint32(s.dims)}
+		p := RopePush{HeadDim: uint32(s.headDim), Heads: uint32(s.heads), Tokens: uint32(s.tokens), Dims: uint32(s.dims),
+			Stride: uint32(stride)}
 		got := e.exec(xb, n, func(c *vk.Commands) error {
 			k.Record(c, set, p)
 			return nil

@@ -136,18 +136,20 @@ func matvecCase(t quant.Type, s matvecShape) caseFunc {
 			if err := k.check(p); err != nil {
 				return err
 			}
-			return k.recordMatVec(c, set, p)
+			return k.recordMatVec(c, set, p, GLUSwiGLU)
 		})
 	}
 }
 
 func matmulCase(t quant.Type, s matvecShape) caseFunc {
 	return func(e *env, variant string, rng *rand.Rand) (outcome, error) {
-		k, err := newMatMul(e.dev, t, variant)
+		k, err := newMatMul(e.dev, t, variant, false)
 		if err != nil {
 			return outcome{}, err
 		}
 		e.own(k)
-		return productCase(e, rng, t, s, k.program, k.record)
+		return productCase(e, rng, t, s, k.program, func(c *vk.Commands, set *vk.DescriptorSet, p MatVecPush) error {
+			return k.record(c, set, p, GLUSwiGLU)
+		})
 	}
 }

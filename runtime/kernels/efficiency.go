@@ -243,7 +243,8 @@ func measureRope(e *env, o EfficiencyOptions) (KernelRate, error) {
 		pos[i] = int32(i)
 	}
 	set := e.set(k.program, e.floats(randFloats(rng, n, 1)), e.buffer(i32Bytes(pos)), e.floats(RopeFreqs(10000, attnHeadDim)))
-	p := RopePush{HeadDim: attnHeadDim, Heads: uint32(heads), Tokens: uint32(o.Tokens), Dims: attnHeadDim}
+	p := RopePush{HeadDim: attnHeadDim, Heads: uint32(heads), Tokens: uint32(o.Tokens), Dims: attnHeadDim,
+		Stride: uint32(heads) * attnHeadDim}
 	dt, err := e.fastest(o.Reps, func(c *vk.Commands) error { k.Record(c, set, p); return nil })
 	return KernelRate{Kernel: "rope", Variant: k.Variant(), Shape: fmt.Sprintf("%d tokens × %d heads × %d", o.Tokens, heads, attnHeadDim),
 		Bytes: int64(8*n + 4*o.Tokens), GPUTime: dt}, err

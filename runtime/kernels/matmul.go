@@ -13,6 +13,7 @@ import (
 type matMul struct {
 	*program
 	typ    quant.Type
+	glu    bool // gate/up pair product (GLU)
 	tm, tn uint32
 }
 
@@ -45,27 +46,42 @@ func matmulTile(dev *vk.Device, t quant.Type) uint32 {
 	return 16
 }
 
-func newMatMul(dev *vk.Device, t quant.Type, variant string) (*matMul, error) {
-	name, ok := matmulKernels[t]
+func newMatMul(dev *vk.Device, t quant.Type, variant string, glu bool) (*matMul, error) {
+	names := matmulKernels
+	if glu {
+		names = gluMatmulKernels
+	}
+	name, ok := names[t]
 	if !ok {
 		return nil, fmt.Errorf("kernels: matmul with %v weights: %w", t, vk.ErrUnsupported)
 	}
-	tile := matmulTile(dev, t)
-	p, err := newProgram(dev, name, variant, tile, tile)
+	k := &matMul{typ: t, glu: glu, tm: matmulTile(dev, t)}
+	k.tn = k.tm
+	p, err := newProgram(dev, name, variant, k.consts(GLUSwiGLU)...)
 	if err != nil {
 		return nil, err
 	}
-	return &matMul{program: p, typ: t, tm: tile, tn: tile}, nil
+	k.program = p
+	return k, nil
+}
+
+// consts returns the specialization constants 1..: TM, TN and, for pair
+// products, GLU_OUT (constant 4; 3 is unused).
+func (k *matMul) consts(out GLUOut) []uint32 {
+	if k.glu {
+		return []uint32{k.tm, k.tn, 0, uint32(out)}
+	}
+	return []uint32{k.tm, k.tn}
 }
 
 // record dispatches ceil(rows/TM) workgroups (split over x and y) times
 // ceil(n/TN) in z. set may come from the matvec program: the layouts are
 // identical.
-func (k *matMul) record(c *vk.Commands, set *vk.DescriptorSet, p MatVecPush) error {
+func (k *matMul) record(c *vk.Commands, set *vk.DescriptorSet, p MatVecPush, out GLUOut) error {
 	if p.Cols%matmulStep(k.typ) != 0 {
 		return fmt.Errorf("kernels: matmul: %d columns is not a multiple of %d", p.Cols, matmulStep(k.typ))
 	}
-	pl, err := k.pipeline(k.tm, k.tn)
+	pl, err := k.pipeline(k.consts(out)...)
 	if err != nil {
 		return err
 	}

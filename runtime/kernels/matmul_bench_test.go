@@ -43,9 +43,9 @@ func benchProduct(b *testing.B, e *env, t quant.Type, rows, cols, n int, tiled b
 	p := MatVecPush{Rows: uint32(rows), Cols: uint32(cols), XStride: uint32(cols), YStride: uint32(rows), N: uint32(n)}
 	gpu, _ := timeDispatch(b, e, func(c *vk.Commands) error {
 		if tiled {
-			return mm.record(c, set, p)
+			return mm.record(c, set, p, GLUSwiGLU)
 		}
-		return k.recordMatVec(c, set, p)
+		return k.recordMatVec(c, set, p, GLUSwiGLU)
 	})
 	b.ReportMetric(float64(gpu.Microseconds())/float64(n), "us/vector")
 }

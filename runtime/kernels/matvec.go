@@ -60,11 +60,17 @@ var matvecKernels = map[quant.Type]string{}
 // matmulKernels maps weight types to the tiled kernels' names.
 var matmulKernels = map[quant.Type]string{}
 
+// gluKernels and gluMatmulKernels name the gate/up pair products (GLU).
+var gluKernels, gluMatmulKernels = map[quant.Type]string{}, map[quant.Type]string{}
+
 // Weight kernels register their specs with the table in spec.go: one
 // matvec and one matmul kernel per format. Matvec variants are listed for
 // GPUs (subgroup reductions first, the portable cooperative layout before
 // the one-row-per-invocation layouts, which NewMatVec prefers on CPU
-// drivers: _rows_sx where subgroup shuffles exist, else _rows).
+// drivers: _rows_sx where subgroup shuffles exist, else _rows). The
+// gate/up pair products (glu.go) list _rows_sx before the cooperative
+// layout, which must come last as their only portable variant; GPUs with
+// shuffles have subgroup arithmetic too and take _sg first.
 func init() {
 	for _, t := range WeightTypes {
 		name := strings.ToLower(t.String())
@@ -81,6 +87,11 @@ func init() {
 		specs = append(specs,
 			spec{name: mv, variants: vs, bindings: 3, push: 20, wg: 32},
 			spec{name: mm, variants: []string{mm}, bindings: 3, push: 20, wg: 64})
+		gv, gm := "matvec_glu_"+name, "matmul_glu_"+name
+		gluKernels[t], gluMatmulKernels[t] = gv, gm
+		specs = append(specs,
+			spec{name: gv, variants: []string{gv + "_sg", gv + "_rows_sx", gv}, bindings: 3, push: 20, wg: 32},
+			spec{name: gm, variants: []string{gm}, bindings: 3, push: 20, wg: 64})
 	}
 }
 
@@ -90,6 +101,7 @@ func init() {
 type MatVec struct {
 	*program
 	typ  quant.Type
+	glu  bool    // gate/up pair product (NewMatVecGLU)
 	rows bool    // one row per invocation (the _rows variants)
 	sx   bool    // matvec_rows.comp (the _rows_sx variant): always one row
 	sg   uint32  // SG specialization constant (matvec_rows.comp)
@@ -102,12 +114,20 @@ type MatVec struct {
 // (_rows_sx: measured fastest on lavapipe for every format, see
 // BenchmarkMatVec), otherwise the first variant the device's features allow.
 func NewMatVec(dev *vk.Device, t quant.Type, variant string) (*MatVec, error) {
-	name, ok := matvecKernels[t]
+	return newMatVec(dev, t, variant, false)
+}
+
+func newMatVec(dev *vk.Device, t quant.Type, variant string, glu bool) (*MatVec, error) {
+	names := matvecKernels
+	if glu {
+		names = gluKernels
+	}
+	name, ok := names[t]
 	if !ok {
 		return nil, fmt.Errorf("kernels: matvec with %v weights: %w", t, vk.ErrUnsupported)
 	}
 	if variant == "" && dev.Physical().Type == vk.TypeCPU {
-		variant = cpuVariant(dev, name)
+		variant = cpuVariant(dev, name, glu)
 	}
 	s, err := lookupSpec(name)
 	if err != nil {
@@ -117,8 +137,11 @@ func NewMatVec(dev *vk.Device, t quant.Type, variant string) (*MatVec, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &MatVec{typ: t, rows: isRows(v.Name), sx: strings.HasSuffix(v.Name, "_rows_sx"), sg: subgroupSize(dev)}
-	p, err := newProgram(dev, name, v.Name, k.nrows(), 1, k.sg)
+	k := &MatVec{typ: t, glu: glu, rows: isRows(v.Name), sx: strings.HasSuffix(v.Name, "_rows_sx"), sg: subgroupSize(dev)}
+	if k.glu && k.sx && k.sg%2 != 0 {
+		return nil, fmt.Errorf("kernels: %s: subgroups of %d lanes cannot hold row pairs: %w", v.Name, k.sg, vk.ErrUnsupported)
+	}
+	p, err := newProgram(dev, name, v.Name, k.consts(1, GLUSwiGLU)...)
 	if err != nil {
 		return nil, err
 	}
@@ -128,10 +151,15 @@ func NewMatVec(dev *vk.Device, t quant.Type, variant string) (*MatVec, error) {
 
 // cpuVariant picks the variant for a CPU device: the one-row-per-invocation
 // layout (no reduction, no shared memory), with x shared through subgroup
-// shuffles where the device allows.
-func cpuVariant(dev *vk.Device, name string) string {
-	if dev.Features().SubgroupShuffle {
+// shuffles where the device allows (and, for pairs, subgroups are even).
+// Pair products have no other such layout (shaders.gluVariants): ""
+// leaves them the first variant the device allows.
+func cpuVariant(dev *vk.Device, name string, glu bool) string {
+	switch {
+	case dev.Features().SubgroupShuffle && (!glu || subgroupSize(dev)%2 == 0):
 		return name + "_rows_sx"
+	case glu:
+		return ""
 	}
 	return name + "_rows"
 }
@@ -158,12 +186,15 @@ func (k *MatVec) Bind(w, x, y vk.Binding) (*vk.DescriptorSet, error) { return k.
 // check validates the shape rules the shaders rely on.
 func (k *MatVec) check(p MatVecPush) error {
 	colAlign := ColAlign(k.typ)
+	if k.glu && (p.Rows%2 != 0 || (p.N > 1 && p.YStride < p.Rows/2)) {
+		return fmt.Errorf("kernels: matvec pairs: %d rows (y stride %d) is not whole pairs", p.Rows, p.YStride)
+	}
 	switch {
 	case p.Rows == 0 || p.Cols == 0 || p.N == 0:
 		return fmt.Errorf("kernels: matvec %dx%d with %d vectors: empty", p.Rows, p.Cols, p.N)
 	case p.Cols%colAlign != 0:
 		return fmt.Errorf("kernels: matvec %v: %d columns is not a multiple of %d", k.typ, p.Cols, colAlign)
-	case p.XStride%4 != 0 || p.XStride < p.Cols || (p.N > 1 && p.YStride < p.Rows):
+	case p.XStride%4 != 0 || p.XStride < p.Cols || (!k.glu && p.N > 1 && p.YStride < p.Rows):
 		return fmt.Errorf("kernels: matvec: strides x %d, y %d do not fit %dx%d", p.XStride, p.YStride, p.Rows, p.Cols)
 	}
 	return nil
@@ -174,21 +205,31 @@ func (k *MatVec) check(p MatVecPush) error {
 // matvec kernel. The first use of a batch size builds its pipeline, so an
 // error can come from that build.
 func (k *MatVec) Record(c *vk.Commands, set *vk.DescriptorSet, p MatVecPush) error {
+	return k.RecordGLU(c, set, p, GLUSwiGLU)
+}
+
+// RecordGLU is Record with the value a pair product stores; kernels that
+// are not pair products (NewMatVec) take only GLUSwiGLU, which then means
+// the plain product.
+func (k *MatVec) RecordGLU(c *vk.Commands, set *vk.DescriptorSet, p MatVecPush, out GLUOut) error {
 	if err := k.check(p); err != nil {
 		return err
+	}
+	if out != GLUSwiGLU && !k.glu {
+		return fmt.Errorf("kernels: %s is not a pair product", k.spec.name)
 	}
 	if p.N >= k.MatMulMin() && p.Cols%matmulStep(k.typ) == 0 {
 		mm, err := k.matmul()
 		if err != nil {
 			return err
 		}
-		return mm.record(c, set, p)
+		return mm.record(c, set, p, out)
 	}
-	return k.recordMatVec(c, set, p)
+	return k.recordMatVec(c, set, p, out)
 }
 
-func (k *MatVec) recordMatVec(c *vk.Commands, set *vk.DescriptorSet, p MatVecPush) error {
-	pl, err := k.pipeline(k.nrows(), min(p.N, MaxBatch), k.sg)
+func (k *MatVec) recordMatVec(c *vk.Commands, set *vk.DescriptorSet, p MatVecPush, out GLUOut) error {
+	pl, err := k.pipeline(k.consts(min(p.N, MaxBatch), out)...)
 	if err != nil {
 		return err
 	}
@@ -213,7 +254,8 @@ func (k *MatVec) MatMulMin() uint32 {
 	return cpuMatMulMinBlock
 }
 
-// nrows returns the NROWS specialization constant of the variant in use.
+// nrows returns the NROWS specialization constant of the variant in use
+// (pair products in matvec.comp use the cooperative layout's 2).
 func (k *MatVec) nrows() uint32 {
 	if k.sx {
 		return 1
@@ -224,11 +266,20 @@ func (k *MatVec) nrows() uint32 {
 	return matvecRows
 }
 
+// consts returns the specialization constants 1.. for batch vectors: NROWS,
+// BATCH, SG and, for pair products, GLU_OUT.
+func (k *MatVec) consts(batch uint32, out GLUOut) []uint32 {
+	if k.glu {
+		return []uint32{k.nrows(), batch, k.sg, uint32(out)}
+	}
+	return []uint32{k.nrows(), batch, k.sg}
+}
+
 // Prepare builds the pipelines for batch sizes 1..n ahead of recording
 // (the matmul pipeline too when n reaches MatMulMin).
 func (k *MatVec) Prepare(n int) error {
 	for b := 1; b <= min(n, MaxBatch); b++ {
-		if _, err := k.pipeline(k.nrows(), uint32(b), k.sg); err != nil {
+		if _, err := k.pipeline(k.consts(uint32(b), GLUSwiGLU)...); err != nil {
 			return err
 		}
 	}
@@ -247,7 +298,7 @@ func (k *MatVec) matmul() (*matMul, error) {
 	if mm != nil {
 		return mm, nil
 	}
-	mm, err := newMatMul(k.dev, k.typ, "")
+	mm, err := newMatMul(k.dev, k.typ, "", k.glu)
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,7 @@ type RopePush struct {
 	Heads   uint32 // head vectors per token
 	Tokens  uint32 // tokens (entries of the position buffer)
 	Dims    uint32 // rotated values per head (even, ≤ HeadDim; the frequency table's pairs)
+	Stride  uint32 // floats from one token's row to the next (≥ Heads·HeadDim)
 }
 
 // MatVecPush is matvec.comp's block.

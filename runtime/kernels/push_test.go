@@ -19,7 +19,7 @@ func TestPushSizes(t *testing.T) {
 		{"elementwise", unsafe.Sizeof(ElementwisePush{}), 4},
 		{"rmsnorm", unsafe.Sizeof(RMSNormPush{}), 12},
 		{"softmax", unsafe.Sizeof(SoftmaxPush{}), 8},
-		{"rope", unsafe.Sizeof(RopePush{}), 16},
+		{"rope", unsafe.Sizeof(RopePush{}), 20},
 		{"matvec", unsafe.Sizeof(MatVecPush{}), 20},
 		{"kvstore", unsafe.Sizeof(KVStorePush{}), 16},
 		{"decode", unsafe.Sizeof(DecodePush{}), 20},

@@ -115,7 +115,7 @@ func TestRopeFarPositions(t *testing.T) {
 		t.Logf("largest absolute error %.2e", worst)
 		assert.Less(t, worst, ropeAbsBound)
 	}
-	for _, s := range []ropeShape{{64, 2, 2, 2, false, ropeFarPos}, {64, 2, 128, 128, false, ropeFarPos}, {64, 2, 64, 64, true, 32768}} {
+	for _, s := range []ropeShape{{64, 2, 2, 2, false, ropeFarPos, 0}, {64, 2, 128, 128, false, ropeFarPos, 0}, {64, 2, 64, 64, true, 32768, 0}} {
 		t.Run(fmt.Sprintf("rope/%dx%dx%d/%d/neox=%v/pos<%d", s.tokens, s.heads, s.headDim, s.dims, s.neox, s.maxPos), func(t *testing.T) {
 			o, err := ropeCase(s)(e, "", rng)
 			require.NoError(t, err)

@@ -25,7 +25,7 @@ var specs = []spec{
 	{name: "add", variants: []string{"add"}, bindings: 3, push: 4, wg: 64},
 	{name: "mul", variants: []string{"mul"}, bindings: 3, push: 4, wg: 64},
 	{name: "swiglu", variants: []string{"swiglu"}, bindings: 3, push: 4, wg: 64},
-	{name: "rope", variants: []string{"rope"}, bindings: 3, push: 16, wg: 64},
+	{name: "rope", variants: []string{"rope"}, bindings: 3, push: 20, wg: 64},
 	{name: "rmsnorm", variants: []string{"rmsnorm_sg", "rmsnorm"}, bindings: 3, push: 12, wg: 64},
 	{name: "softmax", variants: []string{"softmax_sg", "softmax"}, bindings: 1, push: 8, wg: 64},
 	{name: "kvstore_f32", variants: []string{"kvstore_f32"}, bindings: 5, push: 16, wg: 32},
