@@ -15,11 +15,12 @@ import (
 // setsPerPool is how many descriptor sets one VkDescriptorPool holds.
 const setsPerPool = 64
 
-// Binding is one descriptor: a storage-buffer range or a texel view.
+// Binding is one descriptor: a storage-buffer range, or a texel view of
+// one (Texels).
 type Binding struct {
 	buf       *Buffer
 	off, size uint64
-	view      *TexelView
+	texels    bool
 }
 
 // Bind binds the whole buffer.
@@ -29,35 +30,29 @@ func Bind(b *Buffer) Binding { return Binding{buf: b, size: b.size} }
 // Limits.MinStorageBufferOffsetAlignment.
 func BindRange(b *Buffer, off, size uint64) Binding { return Binding{buf: b, off: off, size: size} }
 
-// BindTexels binds a texel view to a uniform texel buffer binding.
-func BindTexels(v *TexelView) Binding { return Binding{view: v} }
-
-// DescriptorSet binds storage buffers and texel views to a pipeline's
-// bindings 0..n-1.
+// DescriptorSet binds storage buffers to a pipeline's bindings 0..n-1,
+// and owns the buffer views of its texel bindings.
 type DescriptorSet struct {
 	pipe  *Pipeline
 	pool  C.VkDescriptorPool
 	set   C.VkDescriptorSet
 	bufs  []*Buffer
-	views []*TexelView
+	views []C.VkBufferView
 	use   useMark
 	once  sync.Once
 }
 
-// markUse stamps the set and the buffers and views it binds; called under
-// dev.qmu.
+// markUse stamps the set and the buffers it binds; called under dev.qmu.
 func (s *DescriptorSet) markUse(m useMark) {
 	s.use = m
 	for _, b := range s.bufs {
 		b.use = m
 	}
-	for _, v := range s.views {
-		v.markUse(m)
-	}
 }
 
 // NewDescriptorSet allocates a set for p and binds one buffer range per
-// storage binding, then one view per texel binding, in binding order.
+// storage binding, then one texel range (Binding.Texels) per texel
+// binding, in binding order.
 func (p *Pipeline) NewDescriptorSet(bs ...Binding) (*DescriptorSet, error) {
 	s := &DescriptorSet{pipe: p}
 	if err := p.allocSet(s); err != nil {
@@ -159,48 +154,58 @@ func (s *DescriptorSet) write(bs []Binding) error {
 	}
 	var a cArena
 	defer a.free()
-	infos := unsafe.Slice((*C.VkDescriptorBufferInfo)(a.alloc(uintptr(n)*C.sizeof_VkDescriptorBufferInfo)), n)
-	views := unsafe.Slice((*C.VkBufferView)(a.alloc(uintptr(n)*unsafe.Sizeof(C.VkBufferView(nil)))), n)
 	ws := unsafe.Slice((*C.VkWriteDescriptorSet)(a.alloc(uintptr(n)*C.sizeof_VkWriteDescriptorSet)), n)
-	var bufs []*Buffer
-	var tvs []*TexelView
+	bufs := make([]*Buffer, n)
+	var views []C.VkBufferView
 	for i, b := range bs {
-		if err := p.checkBinding(i, b); err != nil {
+		v, err := s.describe(&a, &ws[i], i, b)
+		if err != nil {
+			p.dev.destroyViews(views)
 			return fmt.Errorf("vk: descriptor set for %s, binding %d: %w", p.name, i, err)
 		}
-		ws[i].sType = C.VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET
-		ws[i].dstSet = s.set
-		ws[i].dstBinding = C.uint32_t(i)
-		ws[i].descriptorCount = 1
-		ws[i].descriptorType = p.descriptorType(i)
-		if b.view != nil {
-			views[i] = b.view.view
-			ws[i].pTexelBufferView = &views[i]
-			tvs = append(tvs, b.view)
-			continue
+		if v != nil {
+			views = append(views, v)
 		}
-		infos[i] = C.VkDescriptorBufferInfo{buffer: b.buf.buf, offset: C.VkDeviceSize(b.off), _range: C.VkDeviceSize(b.size)}
-		ws[i].pBufferInfo = &infos[i]
-		bufs = append(bufs, b.buf)
+		bufs[i] = b.buf
 	}
 	C.vkllm_UpdateDescriptorSets(p.dev.fns, p.dev.dev, C.uint32_t(n), &ws[0])
-	s.bufs, s.views = bufs, tvs
+	p.dev.destroyViews(s.views) // the set is idle (Update waited), so its old views are unused
+	s.bufs, s.views = bufs, views
 	return nil
 }
 
-// checkBinding checks that binding i of a set of p gets a descriptor of its
-// type, and a storage range the device accepts.
-func (p *Pipeline) checkBinding(i int, b Binding) error {
-	if i >= p.bindings {
-		if b.view == nil {
-			return errors.New("texel binding needs a TexelView (BindTexels)")
+// describe fills the write of binding i from b in arena memory, making the
+// view of a texel binding (returned; nil for a storage binding).
+func (s *DescriptorSet) describe(a *cArena, w *C.VkWriteDescriptorSet, i int, b Binding) (C.VkBufferView, error) {
+	p := s.pipe
+	w.sType = C.VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET
+	w.dstSet = s.set
+	w.dstBinding = C.uint32_t(i)
+	w.descriptorCount = 1
+	w.descriptorType = p.descriptorType(i)
+	switch texel := i >= p.bindings; {
+	case texel && !b.texels:
+		return nil, errors.New("texel buffer binding needs a texel range (Binding.Texels)")
+	case !texel && b.texels:
+		return nil, errors.New("storage buffer binding given a texel range")
+	}
+	if b.texels {
+		v, err := p.dev.newTexelView(b)
+		if err != nil {
+			return nil, err
 		}
-		return nil
+		pv := newC[C.VkBufferView](a)
+		*pv = v
+		w.pTexelBufferView = pv
+		return v, nil
 	}
-	if b.view != nil {
-		return errors.New("storage binding given a TexelView")
+	if err := checkBinding(b, p.dev.pd.Limits); err != nil {
+		return nil, err
 	}
-	return checkBinding(b, p.dev.pd.Limits)
+	info := newC[C.VkDescriptorBufferInfo](a)
+	*info = C.VkDescriptorBufferInfo{buffer: b.buf.buf, offset: C.VkDeviceSize(b.off), _range: C.VkDeviceSize(b.size)}
+	w.pBufferInfo = info
+	return nil, nil
 }
 
 func checkBinding(b Binding, lim Limits) error {
@@ -235,4 +240,6 @@ func (s *DescriptorSet) free() {
 	s.pipe.mu.Lock()
 	defer s.pipe.mu.Unlock()
 	_ = C.vkllm_FreeDescriptorSet(d.fns, d.dev, s.pool, s.set)
+	d.destroyViews(s.views)
+	s.views = nil
 }

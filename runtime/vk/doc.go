@@ -40,6 +40,13 @@
 // DeviceOptions.NoUnifiedMemory) they go through a staging buffer. A
 // descriptor range may not exceed Limits.MaxStorageBufferRange.
 //
+// Texel buffers: a pipeline may declare PipelineSpec.Texels uniform texel
+// buffer bindings after its storage buffers; a set binds each to a buffer
+// range made a texel range by Binding.Texels, and creates and destroys
+// the R32G32B32A32_UINT view itself (Features.TexelBuffer; offsets aligned
+// to Limits.MinTexelBufferOffsetAlignment, ranges up to
+// Device.MaxTexelViewSize).
+//
 // Features: Device.Features reports the optional features enabled at open
 // (fp16, int8, 8/16-bit storage, subgroup ops and size control, integer dot
 // product, timeline semaphores, memory budget); DeviceOptions.Disable or
