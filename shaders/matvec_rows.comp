@@ -6,6 +6,8 @@
 // Bindings (set 0):  0 W: rows in the layout picked by WTYPE_<type>
 //                    1 x float[n][x_stride] (readonly)
 //                    2 y float[n][y_stride] (writeonly)
+//                    3 W again as uvec4 texels (usamplerBuffer, R32G32B32A32_UINT;
+//                      TEXELS only), for the groups
 // Specialization:    0 WG workgroup size (a multiple of SG)
 //                    1 NROWS (unused: one row per invocation)
 //                    2 BATCH input vectors per workgroup
@@ -14,7 +16,8 @@
 // Defines:           WTYPE_<type> (dequant.glsl), GLU (gate/up pairs,
 //                    glu.glsl and specialization constant 4: lanes 2i and
 //                    2i+1 hold a pair's rows and swap sums by
-//                    subgroupShuffleXor; SG must be even)
+//                    subgroupShuffleXor; SG must be even), TEXELS (groups
+//                    from binding 3)
 //
 // Why: lavapipe runs a subgroup's lanes as one SIMD batch but loads memory
 // inside loops one lane and one component at a time, even when every lane
@@ -39,6 +42,15 @@
 // read DQ_G blocks at a time as DQ_GV uvec4s when each row holds whole
 // groups (they then start 16-byte aligned), instead of one word at a time;
 // other rows take the per-unit path.
+//
+// Texels (TEXELS, the _rows_tx variants): lavapipe (Mesa 22.3
+// lp_bld_nir_soa.c) loads a storage-buffer uvec4 as a loop over the lanes
+// with, per component, an exec-mask branch, a bounds check and a scalar
+// load: 32 branchy loads per subgroup. A texelFetch goes through the
+// sampler's fetch path, one branch-free 128-bit gather per lane. Reading
+// the groups so took 4096x4096 decode matvecs from 0.80 to 1.13-1.23 of
+// copy's bandwidth for Q8_0, and from about 0.57 to 0.70-1.0 for Q4_0 and
+// Q4_1 (BenchmarkMatVec). The per-unit path keeps the storage buffer.
 // Dispatch ceil(rows/WG) workgroups per z (split over x and y).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_basic : require
@@ -103,14 +115,22 @@ void add_unit(uint uw) {
 }
 
 #ifdef DQ_HAS_GROUPS
+#ifdef TEXELS
+layout(set = 0, binding = 3) uniform usamplerBuffer wt4;
+
+uvec4 wload4(uint i) { return texelFetch(wt4, int(i)); }
+#else
 layout(set = 0, binding = 0) readonly buffer WG4 { uvec4 wq4[]; };
+
+uvec4 wload4(uint i) { return wq4[i]; }
+#endif
 
 // add_groups adds the row's first groups·DQ_G blocks to acc.
 void add_groups(uint row, uint b0, uint groups) {
 	for (uint gi = 0; gi < groups; gi++) {
 		uint base = (row * groups + gi) * DQ_GV;
 		[[unroll]] for (uint i = 0; i < DQ_GV; i++) {
-			uvec4 q = wq4[base + i];
+			uvec4 q = wload4(base + i);
 			[[unroll]] for (uint c = 0; c < 4; c++) {
 				dq_g[4 * i + c] = q[c];
 			}

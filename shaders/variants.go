@@ -3,6 +3,7 @@ package shaders
 import (
 	"embed"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -23,9 +24,13 @@ const (
 	// SubgroupShuffle: subgroupShuffle in compute shaders
 	// (VK_SUBGROUP_FEATURE_SHUFFLE_BIT in the compute stage).
 	SubgroupShuffle
+	// TexelBuffer: R32G32B32A32_UINT uniform texel buffers; a variant with
+	// it reads one (TEXELS) at the binding after the kernel's storage
+	// buffers, a view of binding 0's range.
+	TexelBuffer
 )
 
-var featureNames = []string{"subgroup", "storage16", "storage8", "shuffle"}
+var featureNames = []string{"subgroup", "storage16", "storage8", "shuffle", "texel"}
 
 // String lists the features joined by "+", or "none".
 func (f Feature) String() string {
@@ -48,6 +53,7 @@ type Variant struct {
 	Defines   []string // preprocessor definitions, NAME or NAME=VALUE
 	Features  Feature  // optional device features the module needs
 	TargetEnv string   // glslc --target-env and spirv-val target
+	Texels    int      // uniform texel buffers after the storage buffers, views of binding 0
 }
 
 // Vulkan targets.
@@ -57,7 +63,27 @@ const (
 
 // Variants lists every module, portable (Features == 0) variants first for
 // each kernel. Kernel packages find them by name.
-var Variants = append(baseVariants, gluVariants(gluTypes)...)
+var Variants = slices.Concat(baseVariants, gluVariants(gluTypes), texelVariants(groupTypes))
+
+// groupTypes are the weight formats whose dequant_<type>.glsl defines
+// DQ_HAS_GROUPS: matvec_rows.comp reads their groups of blocks as uvec4s.
+var groupTypes = []string{"Q8_0", "Q4_0", "Q4_1"}
+
+// texelVariants declares matvec_rows.comp's _rows_tx variants of each type,
+// plain and gate/up pairs: the groups come from a texel view (TEXELS).
+func texelVariants(types []string) []Variant {
+	var vs []Variant
+	for _, t := range types {
+		for _, glu := range []bool{false, true} {
+			name, defs := "matvec_"+strings.ToLower(t)+"_rows_tx", []string{"WTYPE_" + t}
+			if glu {
+				name, defs = strings.Replace(name, "matvec_", "matvec_glu_", 1), append(defs, "GLU")
+			}
+			vs = append(vs, fast(name, "matvec_rows.comp", SubgroupShuffle|TexelBuffer, defs...))
+		}
+	}
+	return vs
+}
 
 // gluTypes are the weight formats (WTYPE_ defines) of the gate/up pair
 // products: every format the plain products read.
@@ -185,6 +211,10 @@ func fast(name, src string, f Feature, defines ...string) Variant {
 	}
 	if f&Storage8 != 0 {
 		v.Defines = append(v.Defines, "STORAGE8")
+	}
+	if f&TexelBuffer != 0 {
+		v.Defines = append(v.Defines, "TEXELS")
+		v.Texels = 1
 	}
 	return v
 }

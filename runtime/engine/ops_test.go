@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -42,14 +43,20 @@ func chain[A any](ops llama.Ops[A], m *llama.Model, b *llama.Batch) ([]float32, 
 }
 
 func TestOpsMatchCPU(t *testing.T) {
+	// Rows of 256 and 512 values are whole groups of Q8_0 and Q4_0 blocks,
+	// which the _rows_tx matvecs read through texel views.
 	tests := []struct {
-		typ   quant.Type
-		bound float64
-	}{{quant.F32, 1e-5}, {quant.F16, 1e-5}, {quant.Q8_0, 1e-5}}
+		typ      quant.Type
+		dim, ffn int
+		bound    float64
+	}{
+		{quant.F32, 64, 96, 1e-5}, {quant.F16, 64, 96, 1e-5}, {quant.Q8_0, 64, 96, 1e-5},
+		{quant.Q8_0, 256, 512, 1e-5}, {quant.Q4_0, 256, 512, 1e-5},
+	}
 	for _, tt := range tests {
-		t.Run(tt.typ.String(), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%v/%d", tt.typ, tt.dim), func(t *testing.T) {
 			dev := vktest.Device(t)
-			l, err := cpu.Open(synth.TempModel(t, synth.Config{Layers: 1, Dim: 64, FFN: 96, Heads: 4, KVHeads: 2,
+			l, err := cpu.Open(synth.TempModel(t, synth.Config{Layers: 1, Dim: tt.dim, FFN: tt.ffn, Heads: 4, KVHeads: 2,
 				Vocab: 300, Context: 64, Type: tt.typ, Seed: 3}))
 			require.NoError(t, err)
 			defer l.Close()

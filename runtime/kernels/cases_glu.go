@@ -52,7 +52,7 @@ func gluCase(t quant.Type, s matvecShape, out GLUOut, tiled bool) caseFunc {
 		var p *program
 		var record func(c *vk.Commands, set *vk.DescriptorSet, push MatVecPush) error
 		if tiled {
-			k, err := newMatMul(e.dev, t, variant, true)
+			k, err := newMatMul(e.dev, t, variant, true, 0)
 			if err != nil {
 				return outcome{}, err
 			}

@@ -143,7 +143,7 @@ func matvecCase(t quant.Type, s matvecShape) caseFunc {
 
 func matmulCase(t quant.Type, s matvecShape) caseFunc {
 	return func(e *env, variant string, rng *rand.Rand) (outcome, error) {
-		k, err := newMatMul(e.dev, t, variant, false)
+		k, err := newMatMul(e.dev, t, variant, false, 0)
 		if err != nil {
 			return outcome{}, err
 		}

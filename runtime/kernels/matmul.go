@@ -46,7 +46,10 @@ func matmulTile(dev *vk.Device, t quant.Type) uint32 {
 	return 16
 }
 
-func newMatMul(dev *vk.Device, t quant.Type, variant string, glu bool) (*matMul, error) {
+// newMatMul builds the tiled product; texels adds that many texel bindings
+// to its layout (unused by matmul.comp), so that the sets of a _rows_tx
+// matvec bind to it too.
+func newMatMul(dev *vk.Device, t quant.Type, variant string, glu bool, texels int) (*matMul, error) {
 	names := matmulKernels
 	if glu {
 		names = gluMatmulKernels
@@ -57,8 +60,12 @@ func newMatMul(dev *vk.Device, t quant.Type, variant string, glu bool) (*matMul,
 	}
 	k := &matMul{typ: t, glu: glu, tm: matmulTile(dev, t)}
 	k.tn = k.tm
-	p, err := newProgram(dev, name, variant, k.consts(GLUSwiGLU)...)
+	p, err := selectProgram(dev, name, variant)
 	if err != nil {
+		return nil, err
+	}
+	p.texels = texels
+	if err := p.build(k.consts(GLUSwiGLU)...); err != nil {
 		return nil, err
 	}
 	k.program = p

@@ -6,6 +6,7 @@ import (
 
 	"github.com/vkllm/vkllm/models/quant"
 	"github.com/vkllm/vkllm/runtime/vk"
+	"github.com/vkllm/vkllm/shaders"
 )
 
 // MaxBatch is the most input vectors one matvec workgroup handles; larger
@@ -83,16 +84,26 @@ func init() {
 		case quant.Q8_0:
 			vs = append(vs, mv+"_sg_s8")
 		}
-		vs = append(vs, mv+"_sg", mv, mv+"_rows_sx", mv+"_rows")
+		vs = append(vs, mv+"_sg", mv)
+		vs = append(withTexels(mv, vs), mv+"_rows_sx", mv+"_rows")
 		specs = append(specs,
 			spec{name: mv, variants: vs, bindings: 3, push: 20, wg: 32},
 			spec{name: mm, variants: []string{mm}, bindings: 3, push: 20, wg: 64})
 		gv, gm := "matvec_glu_"+name, "matmul_glu_"+name
 		gluKernels[t], gluMatmulKernels[t] = gv, gm
 		specs = append(specs,
-			spec{name: gv, variants: []string{gv + "_sg", gv + "_rows_sx", gv}, bindings: 3, push: 20, wg: 32},
+			spec{name: gv, variants: append(withTexels(gv, []string{gv + "_sg"}), gv+"_rows_sx", gv), bindings: 3, push: 20, wg: 32},
 			spec{name: gm, variants: []string{gm}, bindings: 3, push: 20, wg: 64})
 	}
+}
+
+// withTexels appends kernel's _rows_tx variant to vs where the shaders
+// have one (the formats read in groups, shaders.groupTypes).
+func withTexels(kernel string, vs []string) []string {
+	if _, err := shaders.Lookup(kernel + "_rows_tx"); err == nil {
+		vs = append(vs, kernel+"_rows_tx")
+	}
+	return vs
 }
 
 // MatVec multiplies a weight matrix in a GGUF row layout (any of
@@ -103,7 +114,7 @@ type MatVec struct {
 	typ  quant.Type
 	glu  bool    // gate/up pair product (NewMatVecGLU)
 	rows bool    // one row per invocation (the _rows variants)
-	sx   bool    // matvec_rows.comp (the _rows_sx variant): always one row
+	sx   bool    // matvec_rows.comp (_rows_sx and _rows_tx): always one row
 	sg   uint32  // SG specialization constant (matvec_rows.comp)
 	mm   *matMul // built on first use
 }
@@ -137,7 +148,7 @@ func newMatVec(dev *vk.Device, t quant.Type, variant string, glu bool) (*MatVec,
 	if err != nil {
 		return nil, err
 	}
-	k := &MatVec{typ: t, glu: glu, rows: isRows(v.Name), sx: strings.HasSuffix(v.Name, "_rows_sx"), sg: subgroupSize(dev)}
+	k := &MatVec{typ: t, glu: glu, rows: isRows(v.Name), sx: isShuffleRows(v.Name), sg: subgroupSize(dev)}
 	if k.glu && k.sx && k.sg%2 != 0 {
 		return nil, fmt.Errorf("kernels: %s: subgroups of %d lanes cannot hold row pairs: %w", v.Name, k.sg, vk.ErrUnsupported)
 	}
@@ -151,12 +162,19 @@ func newMatVec(dev *vk.Device, t quant.Type, variant string, glu bool) (*MatVec,
 
 // cpuVariant picks the variant for a CPU device: the one-row-per-invocation
 // layout (no reduction, no shared memory), with x shared through subgroup
-// shuffles where the device allows (and, for pairs, subgroups are even).
-// Pair products have no other such layout (shaders.gluVariants): ""
-// leaves them the first variant the device allows.
+// shuffles where the device allows (and, for pairs, subgroups are even),
+// and the weight groups read through a texel view (_rows_tx) where the
+// format has that variant and any weight range a storage descriptor takes
+// fits one view. Pair products have no other such layout
+// (shaders.gluVariants): "" leaves them the first variant the device
+// allows.
 func cpuVariant(dev *vk.Device, name string, glu bool) string {
-	switch {
-	case dev.Features().SubgroupShuffle && (!glu || subgroupSize(dev)%2 == 0):
+	_, err := shaders.Lookup(name + "_rows_tx")
+	texels := err == nil && dev.MaxTexelViewSize() >= uint64(dev.Limits().MaxStorageBufferRange)
+	switch shuffle := dev.Features().SubgroupShuffle && (!glu || subgroupSize(dev)%2 == 0); {
+	case shuffle && texels:
+		return name + "_rows_tx"
+	case shuffle:
 		return name + "_rows_sx"
 	case glu:
 		return ""
@@ -166,7 +184,12 @@ func cpuVariant(dev *vk.Device, name string, glu bool) string {
 
 // isRows reports whether variant uses a one-row-per-invocation layout.
 func isRows(variant string) bool {
-	return strings.HasSuffix(variant, "_rows") || strings.HasSuffix(variant, "_rows_sx")
+	return strings.HasSuffix(variant, "_rows") || isShuffleRows(variant)
+}
+
+// isShuffleRows reports whether variant is one of matvec_rows.comp's.
+func isShuffleRows(variant string) bool {
+	return strings.HasSuffix(variant, "_rows_sx") || strings.HasSuffix(variant, "_rows_tx")
 }
 
 // subgroupSize returns the subgroup size matvec_rows.comp cuts its x
@@ -180,8 +203,26 @@ func subgroupSize(dev *vk.Device) uint32 {
 func ColAlign(t quant.Type) uint32 { return uint32(max(4, t.BlockSize())) }
 
 // Bind makes the descriptor set for weights w, inputs x and outputs y. It
-// serves both the matvec and the matmul pipelines (identical layouts).
+// serves both the matvec and the matmul pipelines (identical layouts). The
+// _rows_tx variants also read w as a texel range, so w's offset must then
+// be a multiple of OffsetAlign too.
 func (k *MatVec) Bind(w, x, y vk.Binding) (*vk.DescriptorSet, error) { return k.bind(w, x, y) }
+
+// Texels reports whether the variant also reads the weights as a texel
+// range (the _rows_tx variants).
+func (k *MatVec) Texels() bool { return k.texels > 0 }
+
+// OffsetAlign returns the multiple of which a weight binding's offset must
+// be: the storage-buffer offset alignment, and for the _rows_tx variants
+// the texel-buffer one too.
+func (k *MatVec) OffsetAlign() uint64 {
+	lim := k.dev.Limits()
+	a := max(lim.MinStorageBufferOffsetAlignment, 1)
+	if k.Texels() { // both are powers of two (Vulkan limit requirements)
+		a = max(a, lim.MinTexelBufferOffsetAlignment)
+	}
+	return a
+}
 
 // check validates the shape rules the shaders rely on.
 func (k *MatVec) check(p MatVecPush) error {
@@ -298,7 +339,7 @@ func (k *MatVec) matmul() (*matMul, error) {
 	if mm != nil {
 		return mm, nil
 	}
-	mm, err := newMatMul(k.dev, k.typ, "", k.glu)
+	mm, err := newMatMul(k.dev, k.typ, "", k.glu, k.texels)
 	if err != nil {
 		return nil, err
 	}

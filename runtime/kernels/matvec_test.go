@@ -56,29 +56,71 @@ func TestWeightKernels(t *testing.T) {
 }
 
 // TestMatVecRecordPicksMatMul checks that Record, the engine's entry point,
-// gives the same products below and above MatMulMin, through both kernels.
+// gives the same products below and above MatMulMin, through both kernels
+// (for Q8_0 on CPU devices the matmul binds the _rows_tx matvec's sets,
+// texel view included).
 func TestMatVecRecordPicksMatMul(t *testing.T) {
 	dev := vktest.Device(t)
 	e, err := newEnv(dev)
 	require.NoError(t, err)
 	defer e.destroy()
-	probe, err := NewMatVec(dev, quant.Q4_K, "")
-	require.NoError(t, err)
-	least := int(probe.MatMulMin())
-	probe.Close()
-	for _, n := range []int{least - 1, least, least + 8} {
-		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			defer e.close()
-			k, err := NewMatVec(dev, quant.Q4_K, "")
+	for _, typ := range []quant.Type{quant.Q4_K, quant.Q8_0} {
+		probe, err := NewMatVec(dev, typ, "")
+		require.NoError(t, err)
+		least := int(probe.MatMulMin())
+		probe.Close()
+		for _, n := range []int{least - 1, least, least + 8} {
+			t.Run(fmt.Sprintf("%v/%d", typ, n), func(t *testing.T) {
+				defer e.close()
+				k, err := NewMatVec(dev, typ, "")
+				require.NoError(t, err)
+				e.own(k)
+				s := matvecShape{rows: 45, cols: 512, n: n}
+				out, err := productCase(e, rand.New(rand.NewPCG(3, 4)), typ, s, k.program, k.Record)
+				require.NoError(t, err)
+				assert.Less(t, NMSE(out.got, out.want), boundMatVec)
+				k.mu.Lock()
+				defer k.mu.Unlock()
+				assert.Equal(t, n >= least, k.mm != nil, "matmul built")
+			})
+		}
+	}
+}
+
+// TestMatVecCPUVariant checks the default variant on CPU devices: texel
+// views for the formats read in groups where the device has them, else
+// shuffles only.
+func TestMatVecCPUVariant(t *testing.T) {
+	tests := []struct {
+		name string
+		off  vk.Features
+		typ  quant.Type
+		glu  bool
+		want string
+	}{
+		{"groups", vk.Features{}, quant.Q8_0, false, "matvec_q8_0_rows_tx"},
+		{"pairs in groups", vk.Features{}, quant.Q4_1, true, "matvec_glu_q4_1_rows_tx"},
+		{"no groups", vk.Features{}, quant.Q4_K, false, "matvec_q4_k_rows_sx"},
+		{"texels off", vk.Features{TexelBuffer: true}, quant.Q4_0, false, "matvec_q4_0_rows_sx"},
+		{"shuffles off", vk.Features{SubgroupShuffle: true}, quant.Q4_1, false, "matvec_q4_1_rows"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dev := vktest.DeviceWith(t, vk.DeviceOptions{Disable: tt.off})
+			f := dev.Features()
+			if dev.Physical().Type != vk.TypeCPU || !f.SubgroupShuffle && !tt.off.SubgroupShuffle ||
+				!f.TexelBuffer && !tt.off.TexelBuffer {
+				t.Skip("needs a CPU device with subgroup shuffles and texel buffers")
+			}
+			newK := NewMatVec
+			if tt.glu {
+				newK = NewMatVecGLU
+			}
+			k, err := newK(dev, tt.typ, "")
 			require.NoError(t, err)
-			e.own(k)
-			s := matvecShape{rows: 45, cols: 512, n: n}
-			out, err := productCase(e, rand.New(rand.NewPCG(3, 4)), quant.Q4_K, s, k.program, k.Record)
-			require.NoError(t, err)
-			assert.Less(t, NMSE(out.got, out.want), boundMatVec)
-			k.mu.Lock()
-			defer k.mu.Unlock()
-			assert.Equal(t, n >= least, k.mm != nil, "matmul built")
+			defer k.Close()
+			assert.Equal(t, tt.want, k.Variant())
+			assert.Equal(t, strings.HasSuffix(tt.want, "_rows_tx"), k.Texels())
 		})
 	}
 }

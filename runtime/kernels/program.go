@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/vkllm/vkllm/runtime/vk"
@@ -23,6 +24,9 @@ func FeaturesOf(f vk.Features) shaders.Feature {
 	if f.SubgroupShuffle {
 		s |= shaders.SubgroupShuffle
 	}
+	if f.TexelBuffer {
+		s |= shaders.TexelBuffer
+	}
 	return s
 }
 
@@ -35,6 +39,7 @@ type program struct {
 	spec    spec
 	variant shaders.Variant
 	code    []byte
+	texels  int // uniform texel buffers in the layout, after the storage buffers
 
 	mu    sync.Mutex
 	pipes map[string]*vk.Pipeline
@@ -45,6 +50,16 @@ type program struct {
 // builds its default pipeline with specialization constants 1.. set to def
 // (constant 0 is always the spec's workgroup size).
 func newProgram(dev *vk.Device, kernel, want string, def ...uint32) (*program, error) {
+	p, err := selectProgram(dev, kernel, want)
+	if err != nil {
+		return nil, err
+	}
+	return p, p.build(def...)
+}
+
+// selectProgram picks the variant as newProgram does and loads its code;
+// build makes the program usable.
+func selectProgram(dev *vk.Device, kernel, want string) (*program, error) {
 	s, err := lookupSpec(kernel)
 	if err != nil {
 		return nil, err
@@ -57,13 +72,17 @@ func newProgram(dev *vk.Device, kernel, want string, def ...uint32) (*program, e
 	if err != nil {
 		return nil, err
 	}
-	p := &program{dev: dev, spec: s, variant: v, code: code, pipes: map[string]*vk.Pipeline{}}
+	return &program{dev: dev, spec: s, variant: v, code: code, texels: v.Texels, pipes: map[string]*vk.Pipeline{}}, nil
+}
+
+// build makes the default pipeline, the one sets are allocated from.
+func (p *program) build(def ...uint32) error {
 	first, err := p.pipeline(def...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p.first = first
-	return p, nil
+	return nil
 }
 
 // pipeline returns the pipeline for specialization constants 1.. = rest,
@@ -80,6 +99,7 @@ func (p *program) pipeline(rest ...uint32) (*vk.Pipeline, error) {
 		Name:     fmt.Sprintf("%s%v", p.variant.Name, sc),
 		SPIRV:    p.code,
 		Bindings: p.spec.bindings,
+		Texels:   p.texels,
 		PushSize: p.spec.push,
 		Spec:     sc,
 	})
@@ -90,12 +110,18 @@ func (p *program) pipeline(rest ...uint32) (*vk.Pipeline, error) {
 	return pl, nil
 }
 
-// bind allocates a descriptor set for the kernel's bindings, in order.
+// bind allocates a descriptor set for the kernel's storage bindings, in
+// order; a variant's texel bindings get texel ranges of binding 0 (the
+// weights, shaders.Variant.Texels).
 func (p *program) bind(bs ...vk.Binding) (*vk.DescriptorSet, error) {
 	if len(bs) != p.spec.bindings {
 		return nil, fmt.Errorf("kernels: %s: %d buffers, want %d", p.spec.name, len(bs), p.spec.bindings)
 	}
-	set, err := p.first.NewDescriptorSet(bs...)
+	all := slices.Clip(bs)
+	for range p.texels {
+		all = append(all, bs[0].Texels())
+	}
+	set, err := p.first.NewDescriptorSet(all...)
 	if err != nil {
 		return nil, fmt.Errorf("kernels: %s: %w", p.spec.name, err)
 	}

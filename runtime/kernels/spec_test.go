@@ -9,7 +9,8 @@ import (
 	"github.com/vkllm/vkllm/shaders"
 )
 
-const allFeatures = shaders.SubgroupArithmetic | shaders.Storage16 | shaders.Storage8 | shaders.SubgroupShuffle
+const allFeatures = shaders.SubgroupArithmetic | shaders.Storage16 | shaders.Storage8 | shaders.SubgroupShuffle |
+	shaders.TexelBuffer
 
 // TestSpecsPortableLast checks every kernel can run on a bare Vulkan 1.1
 // device and names only variants that exist.
