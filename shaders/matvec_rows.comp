@@ -8,6 +8,7 @@
 //                    2 y float[n][y_stride] (writeonly)
 //                    3 W again as uvec4 texels (usamplerBuffer, R32G32B32A32_UINT;
 //                      TEXELS only), for the groups
+//                    4 x again as texels (TEXELS only; read instead of 1)
 // Specialization:    0 WG workgroup size (a multiple of SG)
 //                    1 NROWS (unused: one row per invocation)
 //                    2 BATCH input vectors per workgroup
@@ -17,7 +18,7 @@
 //                    glu.glsl and specialization constant 4: lanes 2i and
 //                    2i+1 hold a pair's rows and swap sums by
 //                    subgroupShuffleXor; SG must be even), TEXELS (groups
-//                    from binding 3)
+//                    and x from bindings 3 and 4)
 //
 // Why: lavapipe runs a subgroup's lanes as one SIMD batch but loads memory
 // inside loops one lane and one component at a time, even when every lane
@@ -49,8 +50,11 @@
 // load: 32 branchy loads per subgroup. A texelFetch goes through the
 // sampler's fetch path, one branch-free 128-bit gather per lane. Reading
 // the groups so took 4096x4096 decode matvecs from 0.80 to 1.13-1.23 of
-// copy's bandwidth for Q8_0, and from about 0.57 to 0.70-1.0 for Q4_0 and
-// Q4_1 (BenchmarkMatVec). The per-unit path keeps the storage buffer.
+// copy's bandwidth for Q8_0 and from about 0.57 to 0.70-1.0 for Q4_0 and
+// Q4_1; reading x's window so too (its bits through a uint format) took
+// them further from 1.05-1.11 to 1.29-1.30 (Q8_0), 0.70-0.72 to 0.88-0.94
+// (Q4_0) and 0.66-0.73 to 0.82-0.90 (Q4_1) (BenchmarkMatVec, alternating
+// runs). The per-unit weight path keeps the storage buffer.
 // Dispatch ceil(rows/WG) workgroups per z (split over x and y).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_basic : require
@@ -71,7 +75,15 @@ layout(push_constant) uniform Push {
 	uint n;
 } p;
 
+#ifdef TEXELS
+layout(set = 0, binding = 4) uniform usamplerBuffer xt4;
+
+vec4 xload4(uint i) { return uintBitsToFloat(texelFetch(xt4, int(i))); }
+#else
 layout(set = 0, binding = 1) readonly buffer X { vec4 x4[]; };
+
+vec4 xload4(uint i) { return x4[i]; }
+#endif
 layout(set = 0, binding = 2) writeonly buffer Y { float y[]; };
 
 #define DQ_GROUPS
@@ -96,7 +108,7 @@ void load_window(uint b0, uint v0) {
 	[[unroll]] for (uint b = 0; b < BATCH; b++) {
 		uint xr = min(b0 + b, p.n - 1u) * (p.x_stride / 4u);
 		[[unroll]] for (uint m = 0; m < XL; m++) {
-			xl[b * XL + m] = x4[xr + min(v0 + m * SG + gl_SubgroupInvocationID, last)];
+			xl[b * XL + m] = xload4(xr + min(v0 + m * SG + gl_SubgroupInvocationID, last));
 		}
 	}
 }

@@ -25,8 +25,8 @@ const (
 	// (VK_SUBGROUP_FEATURE_SHUFFLE_BIT in the compute stage).
 	SubgroupShuffle
 	// TexelBuffer: R32G32B32A32_UINT uniform texel buffers; a variant with
-	// it reads one (TEXELS) at the binding after the kernel's storage
-	// buffers, a view of binding 0's range.
+	// it (TEXELS) reads storage bindings 0..Texels-1 also as texel views,
+	// at the bindings after the kernel's storage buffers.
 	TexelBuffer
 )
 
@@ -53,7 +53,7 @@ type Variant struct {
 	Defines   []string // preprocessor definitions, NAME or NAME=VALUE
 	Features  Feature  // optional device features the module needs
 	TargetEnv string   // glslc --target-env and spirv-val target
-	Texels    int      // uniform texel buffers after the storage buffers, views of binding 0
+	Texels    int      // texel bindings after the storage buffers: views of storage bindings 0..Texels-1
 }
 
 // Vulkan targets.
@@ -70,7 +70,8 @@ var Variants = slices.Concat(baseVariants, gluVariants(gluTypes), texelVariants(
 var groupTypes = []string{"Q8_0", "Q4_0", "Q4_1"}
 
 // texelVariants declares matvec_rows.comp's _rows_tx variants of each type,
-// plain and gate/up pairs: the groups come from a texel view (TEXELS).
+// plain and gate/up pairs: the weight groups and x come from texel views
+// of bindings 0 and 1 (TEXELS).
 func texelVariants(types []string) []Variant {
 	var vs []Variant
 	for _, t := range types {
@@ -214,7 +215,7 @@ func fast(name, src string, f Feature, defines ...string) Variant {
 	}
 	if f&TexelBuffer != 0 {
 		v.Defines = append(v.Defines, "TEXELS")
-		v.Texels = 1
+		v.Texels = 2 // matvec_rows.comp: the weights and x
 	}
 	return v
 }

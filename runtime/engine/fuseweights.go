@@ -64,14 +64,7 @@ func fusable(ts ...*llama.Tensor) (int, bool) {
 func (e *Engine) fuseQKV(l int, q, k, v *llama.Tensor) error {
 	rb, ok := fusable(q, k, v)
 	rows := q.Rows + k.Rows + v.Rows
-	if !ok || rows > e.partRows(rb) {
-		return nil
-	}
-	mv, err := e.matvecFor(q)
-	if err != nil {
-		return err // as the plain upload of q would
-	}
-	if !e.aligned(q.Rows, rb, mv) || !e.aligned(q.Rows+k.Rows, rb, mv) {
+	if !ok || rows > e.partRows(rb) || !e.aligned(q.Rows, rb) || !e.aligned(q.Rows+k.Rows, rb) {
 		return nil
 	}
 	t := &llama.Tensor{Name: fmt.Sprintf("blk.%d.attn_qkv", l), Type: q.Type, Rows: rows, Cols: q.Cols,
@@ -93,12 +86,12 @@ func (e *Engine) fuseQKV(l int, q, k, v *llama.Tensor) error {
 }
 
 // aligned reports whether a member starting at row r of rb bytes can be
-// bound on its own: its byte offset in the weights is a multiple of mv's
-// weight offset alignment and, as a column offset of the product, its
-// offset in the output one of the storage-buffer offset alignment.
-func (e *Engine) aligned(r, rb int, mv *kernels.MatVec) bool {
+// bound on its own: its byte offset in the weights and, as a column offset
+// of the product, in the output are multiples of the storage-buffer offset
+// alignment.
+func (e *Engine) aligned(r, rb int) bool {
 	a := e.dev.Limits().MinStorageBufferOffsetAlignment
-	return uint64(r*rb)%mv.OffsetAlign() == 0 && uint64(4*r)%a == 0
+	return uint64(r*rb)%a == 0 && uint64(4*r)%a == 0
 }
 
 // fusePair uploads gate and up interleaved by row (g0, u0, g1, u1, ...)

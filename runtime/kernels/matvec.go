@@ -163,14 +163,17 @@ func newMatVec(dev *vk.Device, t quant.Type, variant string, glu bool) (*MatVec,
 // cpuVariant picks the variant for a CPU device: the one-row-per-invocation
 // layout (no reduction, no shared memory), with x shared through subgroup
 // shuffles where the device allows (and, for pairs, subgroups are even),
-// and the weight groups read through a texel view (_rows_tx) where the
-// format has that variant and any weight range a storage descriptor takes
-// fits one view. Pair products have no other such layout
+// and the weight groups and x read through texel views (_rows_tx) where
+// the format has that variant and any range a storage descriptor takes
+// also makes a texel view: its size fits and its offset alignment
+// suffices. Pair products have no other such layout
 // (shaders.gluVariants): "" leaves them the first variant the device
 // allows.
 func cpuVariant(dev *vk.Device, name string, glu bool) string {
 	_, err := shaders.Lookup(name + "_rows_tx")
-	texels := err == nil && dev.MaxTexelViewSize() >= uint64(dev.Limits().MaxStorageBufferRange)
+	lim := dev.Limits()
+	texels := err == nil && dev.MaxTexelViewSize() >= uint64(lim.MaxStorageBufferRange) &&
+		lim.MinTexelBufferOffsetAlignment <= lim.MinStorageBufferOffsetAlignment
 	switch shuffle := dev.Features().SubgroupShuffle && (!glu || subgroupSize(dev)%2 == 0); {
 	case shuffle && texels:
 		return name + "_rows_tx"
@@ -203,26 +206,12 @@ func subgroupSize(dev *vk.Device) uint32 {
 func ColAlign(t quant.Type) uint32 { return uint32(max(4, t.BlockSize())) }
 
 // Bind makes the descriptor set for weights w, inputs x and outputs y. It
-// serves both the matvec and the matmul pipelines (identical layouts). The
-// _rows_tx variants also read w as a texel range, so w's offset must then
-// be a multiple of OffsetAlign too.
+// serves both the matvec and the matmul pipelines (identical layouts).
 func (k *MatVec) Bind(w, x, y vk.Binding) (*vk.DescriptorSet, error) { return k.bind(w, x, y) }
 
-// Texels reports whether the variant also reads the weights as a texel
-// range (the _rows_tx variants).
+// Texels reports whether the variant also reads the weights and x as
+// texel ranges (the _rows_tx variants).
 func (k *MatVec) Texels() bool { return k.texels > 0 }
-
-// OffsetAlign returns the multiple of which a weight binding's offset must
-// be: the storage-buffer offset alignment, and for the _rows_tx variants
-// the texel-buffer one too.
-func (k *MatVec) OffsetAlign() uint64 {
-	lim := k.dev.Limits()
-	a := max(lim.MinStorageBufferOffsetAlignment, 1)
-	if k.Texels() { // both are powers of two (Vulkan limit requirements)
-		a = max(a, lim.MinTexelBufferOffsetAlignment)
-	}
-	return a
-}
 
 // check validates the shape rules the shaders rely on.
 func (k *MatVec) check(p MatVecPush) error {

@@ -111,15 +111,15 @@ func (p *program) pipeline(rest ...uint32) (*vk.Pipeline, error) {
 }
 
 // bind allocates a descriptor set for the kernel's storage bindings, in
-// order; a variant's texel bindings get texel ranges of binding 0 (the
-// weights, shaders.Variant.Texels).
+// order; a variant's texel bindings get texel ranges of the first storage
+// bindings (shaders.Variant.Texels).
 func (p *program) bind(bs ...vk.Binding) (*vk.DescriptorSet, error) {
 	if len(bs) != p.spec.bindings {
 		return nil, fmt.Errorf("kernels: %s: %d buffers, want %d", p.spec.name, len(bs), p.spec.bindings)
 	}
 	all := slices.Clip(bs)
-	for range p.texels {
-		all = append(all, bs[0].Texels())
+	for i := range p.texels {
+		all = append(all, bs[i].Texels())
 	}
 	set, err := p.first.NewDescriptorSet(all...)
 	if err != nil {
