@@ -36,9 +36,8 @@
 // read DQ_G blocks at a time as DQ_GV uvec4s when each row holds whole
 // groups (they then start 16-byte aligned), instead of one word at a time;
 // other rows take the per-unit path. dq_group_unit(u) decodes unit u
-// (block u / DQ_UPB) of the group. A format whose group is too large to
-// keep in registers also defines DQ_HAS_SLICES, DQ_GS, DQ_GSTRIDE and
-// dq_slice_at (see add_groups).
+// (block u / DQ_UPB) of the group. A format whose groups are not whole
+// uvec4s also defines DQ_HAS_GROUP_LOAD and its own dq_group_load.
 // Dispatch ceil(rows/WG) workgroups per z (split over x and y).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_basic : require
@@ -63,6 +62,8 @@ layout(set = 0, binding = 1) readonly buffer X { vec4 x4[]; };
 layout(set = 0, binding = 2) writeonly buffer Y { float y[]; };
 
 #define DQ_GROUPS
+// The weights as uvec4s, for formats with groups (an alias of wq).
+layout(set = 0, binding = 0) readonly buffer WG4 { uvec4 wq4[]; };
 #include "common.glsl"
 #include "dequant.glsl"
 
@@ -100,40 +101,31 @@ void add_unit(uint uw) {
 }
 
 #ifdef DQ_HAS_GROUPS
-layout(set = 0, binding = 0) readonly buffer WG4 { uvec4 wq4[]; };
-
-#ifndef DQ_HAS_SLICES
-// One slice: the whole group is loaded at once.
-const uint DQ_GS = 1;
-const uint DQ_GSTRIDE = DQ_GV;
-uint dq_slice_at(uint s) { return 0u; }
+#ifndef DQ_HAS_GROUP_LOAD
+// dq_group_load loads group g (global: row·groups + i) into dq_g.
+void dq_group_load(uint g) {
+	[[unroll]] for (uint i = 0; i < DQ_GV; i++) {
+		uvec4 q = wq4[g * DQ_GV + i];
+		[[unroll]] for (uint c = 0; c < 4; c++) {
+			dq_g[4 * i + c] = q[c];
+		}
+	}
+}
 #endif
 
-// add_groups adds the row's first groups·DQ_G blocks to acc. Each group
-// is loaded in DQ_GS slices of DQ_GV uvec4s (slice s at uvec4 dq_slice_at(s)
-// of the group), each holding the next DQ_G/DQ_GS blocks: a slice decodes
-// its units before the next loads, so only one slice's words are live.
+// add_groups adds the row's first groups·DQ_G blocks to acc.
 void add_groups(uint row, uint b0, uint groups) {
-	const uint units = DQ_G * DQ_UPB / DQ_GS; // units per slice
+	const uint units = DQ_G * DQ_UPB;
 	for (uint gi = 0; gi < groups; gi++) {
-		uint base = (row * groups + gi) * DQ_GSTRIDE;
-		[[unroll]] for (uint s = 0; s < DQ_GS; s++) {
-			[[unroll]] for (uint i = 0; i < DQ_GV; i++) {
-				uvec4 q = wq4[base + dq_slice_at(s) + i];
-				[[unroll]] for (uint c = 0; c < 4; c++) {
-					dq_g[4 * i + c] = q[c];
-				}
-			}
-			// Step 1 (not UPW): NIR unrolls only loops whose step is a
-			// constant when it looks, and UPW comes from a specialization
-			// constant; a rolled loop put dq_g in memory (Q4_K 2x slower).
-			[[unroll]] for (uint w = 0; w < units / UPW; w++) {
-				uint gu = s * units + w * UPW;
-				load_window(b0, (gi * DQ_G * DQ_UPB + gu) * DQ_V4);
-				[[unroll]] for (uint uw = 0; uw < UPW; uw++) {
-					dq_group_unit(gu + uw);
-					add_unit(uw);
-				}
+		dq_group_load(row * groups + gi);
+		// Step 1 (not UPW): NIR unrolls only loops whose step is a
+		// constant when it looks, and UPW comes from a specialization
+		// constant; a rolled loop put dq_g in memory (Q4_K 2x slower).
+		[[unroll]] for (uint w = 0; w < units / UPW; w++) {
+			load_window(b0, (gi * units + w * UPW) * DQ_V4);
+			[[unroll]] for (uint uw = 0; uw < UPW; uw++) {
+				dq_group_unit(w * UPW + uw);
+				add_unit(uw);
 			}
 		}
 	}
