@@ -102,7 +102,7 @@ void add_unit(uint uw) {
 
 #ifdef DQ_HAS_GROUPS
 #ifndef DQ_HAS_GROUP_LOAD
-// dq_group_load loads group g (global: row·groups + i) into dq_g.
+// dq_group_load loads group g (row·groups + gi in add_groups) into dq_g.
 void dq_group_load(uint g) {
 	[[unroll]] for (uint i = 0; i < DQ_GV; i++) {
 		uvec4 q = wq4[g * DQ_GV + i];
@@ -118,9 +118,9 @@ void add_groups(uint row, uint b0, uint groups) {
 	const uint units = DQ_G * DQ_UPB;
 	for (uint gi = 0; gi < groups; gi++) {
 		dq_group_load(row * groups + gi);
-		// Step 1 (not UPW): NIR unrolls only loops whose step is a
-		// constant when it looks, and UPW comes from a specialization
-		// constant; a rolled loop put dq_g in memory (Q4_K 2x slower).
+		// Step 1, not UPW: lavapipe left a loop stepping by UPW (a
+		// specialization constant) rolled, which put dq_g in memory
+		// (Q4_K 2x slower). units is a power of two, a multiple of UPW.
 		[[unroll]] for (uint w = 0; w < units / UPW; w++) {
 			load_window(b0, (gi * units + w * UPW) * DQ_V4);
 			[[unroll]] for (uint uw = 0; uw < UPW; uw++) {
