@@ -23,16 +23,17 @@ type matvecShape struct {
 // matvecShapes cover a single block, odd row counts (not multiples of the
 // workgroup's rows), every batch size 1..8, batches over MaxBatch (several
 // z groups), columns that are not a multiple of 32 (float formats only),
-// K-quant rows of one and two super-blocks, a long row of 129 blocks (not
-// whole groups of blocks: matvec_rows.comp's per-unit path) and a
-// model-sized matrix.
+// K-quant rows of one, two, three (768) and eight (2048) super-blocks, a
+// long row of 129 blocks (not whole groups of blocks: matvec_rows.comp's
+// per-unit path) and a model-sized matrix.
 // Shapes whose columns are not a multiple of a format's block are skipped
 // for that format.
 var matvecShapes = []matvecShape{
 	{1, 32, 1, false}, {7, 64, 3, false}, {172, 64, 8, false}, {64, 172, 2, false},
 	{16, 64, 2, false}, {16, 64, 4, false}, {16, 64, 5, false}, {16, 64, 6, false}, {16, 64, 7, false},
 	{33, 96, 11, false}, {1, 256, 1, false}, {37, 256, 3, false}, {65, 512, 8, false}, {33, 512, 13, false},
-	{5, 4128, 2, false}, {4096, 4096, 1, true}, {1024, 4096, 4, true},
+	{5, 4128, 2, false}, {9, 768, 2, false}, {13, 2048, 3, false},
+	{4096, 4096, 1, true}, {1024, 4096, 4, true},
 }
 
 // matmulShapes: the batch sizes the tiled kernel serves, odd row counts and
