@@ -3,6 +3,7 @@ package kernels
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/vkllm/vkllm/models/quant"
@@ -11,7 +12,8 @@ import (
 )
 
 // boundMatVec: GPU and CPU use the same (de)quantized weights, so only the
-// float32 summation order differs from the float64 reference.
+// float32 summation order differs from the float64 reference; the error is
+// measured against each output's Σ|w·x| (outcome.scale).
 const boundMatVec = 1e-10
 
 // matvecShape is rows × cols weights times n vectors.
@@ -121,7 +123,35 @@ func productCase(e *env, rng *rand.Rand, t quant.Type, s matvecShape, p *program
 	set := e.set(p, e.buffer(m.Data), e.floats(x), y)
 	push := MatVecPush{Rows: uint32(s.rows), Cols: uint32(s.cols), XStride: uint32(s.cols), YStride: uint32(s.rows), N: uint32(s.n)}
 	got := e.exec(y, s.n*s.rows, func(c *vk.Commands) error { return record(c, set, push) })
-	return outcome{got, want}, e.err
+	scale, err := productScale(m, x)
+	if err != nil {
+		return outcome{}, err
+	}
+	return outcome{got: got, want: want, scale: scale}, e.err
+}
+
+// productScale returns |m|·|x| for x [n][m.Cols]: each output's Σ|w·x|,
+// the scale of its float32 summation error.
+func productScale(m cpu.Matrix, x []float32) ([]float32, error) {
+	w := make([]float32, m.Rows*m.Cols)
+	if err := quant.Dequantize(m.Type, m.Data, w); err != nil {
+		return nil, err
+	}
+	abs := make([]byte, 4*len(w))
+	for i, v := range w {
+		binary.LittleEndian.PutUint32(abs[4*i:], math.Float32bits(float32(math.Abs(float64(v)))))
+	}
+	am, err := cpu.NewMatrix(quant.F32, m.Rows, m.Cols, abs)
+	if err != nil {
+		return nil, err
+	}
+	ax := make([]float32, len(x))
+	for i, v := range x {
+		ax[i] = float32(math.Abs(float64(v)))
+	}
+	scale := make([]float32, len(x)/m.Cols*m.Rows)
+	cpu.MatMul(scale, ax, am)
+	return scale, nil
 }
 
 // matvecCase checks the matvec kernel itself, for every batch size (Record
