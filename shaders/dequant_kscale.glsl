@@ -1,6 +1,6 @@
 // dequant_kscale.glsl: the packed 6-bit sub-block scales and mins of Q4_K
-// and Q5_K. Include-only; the includer fills kscale[0..3) with the 12
-// scale bytes of the block (three words).
+// and Q5_K. Include-only; the includer declares vec2 kdm (d, dmin) and
+// fills kscale[0..3) with the 12 scale bytes of the block (three words).
 //
 // Sub-blocks 0-3 keep their scale in the low six bits of bytes 0-3 and
 // their min in bytes 4-7; sub-blocks 4-7 take four low bits from bytes
@@ -18,4 +18,10 @@ uvec2 kscale_min(uint j) {
 	}
 	return uvec2((kbyte(j + 4u) & 15u) | ((kbyte(j - 4u) >> 6) << 4),
 	             (kbyte(j + 4u) >> 4) | ((kbyte(j) >> 6) << 4));
+}
+
+// k_scales returns unit c's d·scale and dmin·min of sub-block 2c (xy) and
+// 2c+1 (zw), given the block's d and dmin in kdm.
+vec4 k_scales(uint c) {
+	return vec4(vec2(kscale_min(2u * c)) * kdm, vec2(kscale_min(2u * c + 1u)) * kdm);
 }

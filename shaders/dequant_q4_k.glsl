@@ -10,6 +10,15 @@ float wd = 1.0;
 vec2 kdm; // d, dmin
 #include "dequant_kscale.glsl"
 
+#ifdef DQ_GROUPS
+// Groups (matvec_rows.comp): a super-block is 9 whole uvec4s, so every row
+// starts 16-byte aligned and is read one super-block per group.
+#define DQ_HAS_GROUPS
+const uint DQ_G = 1;
+const uint DQ_GV = 9;
+uint dq_g[DQ_GV * 4];
+#endif
+
 void dq_head(uint blk) {
 	uint base = blk * 36u;
 	kdm = unpackHalf2x16(wq[base]);
@@ -18,13 +27,32 @@ void dq_head(uint blk) {
 	}
 }
 
+// k4_word decodes quant word k (0..8) of a unit with scales s (k_scales):
+// its low nibbles are values 4k.. of the unit's first sub-block, its high
+// nibbles those of the second.
+void k4_word(vec4 s, uint k, uint q) {
+	wv[k] = nibbles(q, 0u) * s.x - s.y;
+	wv[8 + k] = nibbles(q, 4u) * s.z - s.w;
+}
+
 void dq_unit(uint blk, uint c) {
 	uint base = blk * 36u + 4u + 8u * c;
-	vec2 lo = vec2(kscale_min(2u * c)) * kdm;
-	vec2 hi = vec2(kscale_min(2u * c + 1u)) * kdm;
+	vec4 s = k_scales(c);
 	DQ_UNROLL for (uint k = 0; k < 8; k++) {
-		uint q = wq[base + k];
-		wv[k] = nibbles(q, 0u) * lo.x - lo.y;
-		wv[8 + k] = nibbles(q, 4u) * hi.x - hi.y;
+		k4_word(s, k, wq[base + k]);
 	}
 }
+
+#ifdef DQ_HAS_GROUPS
+// dq_group_unit decodes unit c of the super-block in dq_g.
+void dq_group_unit(uint c) {
+	kdm = unpackHalf2x16(dq_g[0]);
+	DQ_UNROLL for (uint k = 0; k < 3; k++) {
+		kscale[k] = dq_g[1u + k];
+	}
+	vec4 s = k_scales(c);
+	DQ_UNROLL for (uint k = 0; k < 8; k++) {
+		k4_word(s, k, dq_g[4u + 8u * c + k]);
+	}
+}
+#endif

@@ -11,6 +11,15 @@ vec2 kdm; // d, dmin
 uint kqh[8];
 #include "dequant_kscale.glsl"
 
+#ifdef DQ_GROUPS
+// Groups (matvec_rows.comp): a super-block is 11 whole uvec4s, so every
+// row starts 16-byte aligned and is read one super-block per group.
+#define DQ_HAS_GROUPS
+const uint DQ_G = 1;
+const uint DQ_GV = 11;
+uint dq_g[DQ_GV * 4];
+#endif
+
 void dq_head(uint blk) {
 	uint base = blk * 44u;
 	kdm = unpackHalf2x16(wq[base]);
@@ -28,13 +37,31 @@ vec4 fifth(uint h, uint s) {
 	return vec4(b << 4);
 }
 
+// k5_word decodes quant word k (0..8) of unit c with scales s (k_scales)
+// and the word's fifth bits h.
+void k5_word(vec4 s, uint c, uint k, uint q, uint h) {
+	wv[k] = (nibbles(q, 0u) + fifth(h, 2u * c)) * s.x - s.y;
+	wv[8 + k] = (nibbles(q, 4u) + fifth(h, 2u * c + 1u)) * s.z - s.w;
+}
+
 void dq_unit(uint blk, uint c) {
 	uint base = blk * 44u + 12u + 8u * c;
-	vec2 lo = vec2(kscale_min(2u * c)) * kdm;
-	vec2 hi = vec2(kscale_min(2u * c + 1u)) * kdm;
+	vec4 s = k_scales(c);
 	DQ_UNROLL for (uint k = 0; k < 8; k++) {
-		uint q = wq[base + k];
-		wv[k] = (nibbles(q, 0u) + fifth(kqh[k], 2u * c)) * lo.x - lo.y;
-		wv[8 + k] = (nibbles(q, 4u) + fifth(kqh[k], 2u * c + 1u)) * hi.x - hi.y;
+		k5_word(s, c, k, wq[base + k], kqh[k]);
 	}
 }
+
+#ifdef DQ_HAS_GROUPS
+// dq_group_unit decodes unit c of the super-block in dq_g.
+void dq_group_unit(uint c) {
+	kdm = unpackHalf2x16(dq_g[0]);
+	DQ_UNROLL for (uint k = 0; k < 3; k++) {
+		kscale[k] = dq_g[1u + k];
+	}
+	vec4 s = k_scales(c);
+	DQ_UNROLL for (uint k = 0; k < 8; k++) {
+		k5_word(s, c, k, dq_g[12u + 8u * c + k], dq_g[4u + k]);
+	}
+}
+#endif

@@ -12,6 +12,18 @@ float wd = 1.0;
 // rb: ql of the unit (16 words), its qh (8), the block's scales (4).
 uint rb[28];
 float kd;
+
+#ifdef DQ_GROUPS
+// Groups (matvec_rows.comp): one super-block per group, every row. A
+// super-block starts at an even byte phase in its uvec4, different per lane
+// (row), so dq_group_load reads the 14 uvec4s that cover it and realigns
+// them with selects: an array indexed by the phase would live in memory on
+// lavapipe. dq_g holds its 53 words (words 0..52 of the super-block).
+#define DQ_HAS_GROUPS
+#define DQ_HAS_GROUP_LOAD
+const uint DQ_G = 1;
+uint dq_g[53];
+#endif
 #include "dequant_even.glsl"
 
 void dq_head(uint blk) {
@@ -31,10 +43,8 @@ vec4 fifth2(uint h, uint s) {
 	return vec4(b << 4);
 }
 
-void dq_unit(uint blk, uint h) {
-	uint off = blk * 210u;
-	rd_range(off + 64u * h, 16u, 0u);
-	rd_range(off + 128u + 32u * h, 8u, 16u);
+// q6_decode decodes unit h from rb and kd.
+void q6_decode(uint h) {
 	DQ_UNROLL for (uint k = 0; k < 4; k++) {
 		uint shift = k >= 2u ? 4u : 0u;
 		DQ_UNROLL for (uint g = 0; g < 8; g++) {
@@ -45,3 +55,59 @@ void dq_unit(uint blk, uint h) {
 		}
 	}
 }
+
+void dq_unit(uint blk, uint h) {
+	uint off = blk * 210u;
+	rd_range(off + 64u * h, 16u, 0u);
+	rd_range(off + 128u + 32u * h, 8u, 16u);
+	q6_decode(h);
+}
+
+#ifdef DQ_HAS_GROUPS
+// dq_group_load loads super-block g into dq_g. It starts at byte 210g:
+// uvec4 i0 = 210g/16, phase ph = 210g%16 (even). The last of its 14 uvec4s
+// may reach past the buffer (rounded to 4 bytes only), so it is read as
+// words clamped to the buffer: the words past the end lie past the block.
+void dq_group_load(uint g) {
+	uint o = 210u * g;
+	uint i0 = o >> 4;
+	uint a[60];
+	DQ_UNROLL for (uint i = 0; i < 13; i++) {
+		uvec4 q = wload4(i0 + i);
+		DQ_UNROLL for (uint c = 0; c < 4; c++) {
+			a[4 * i + c] = q[c];
+		}
+	}
+	uint last = uint(wq.length()) - 1u;
+	DQ_UNROLL for (uint c = 0; c < 4; c++) {
+		a[52 + c] = wq[min(4u * (i0 + 13u) + c, last)];
+	}
+	a[56] = 0u;
+	a[57] = 0u;
+	a[58] = 0u;
+	a[59] = 0u;
+	uint ws = (o >> 2) & 3u; // whole words to skip
+	bool mid = (o & 2u) != 0u;
+	DQ_UNROLL for (uint k = 0; k < 54; k++) {
+		a[k] = ws == 0u ? a[k] : ws == 1u ? a[k + 1] : ws == 2u ? a[k + 2] : a[k + 3];
+	}
+	DQ_UNROLL for (uint k = 0; k < 53; k++) {
+		dq_g[k] = mid ? (a[k] >> 16) | (a[k + 1] << 16) : a[k];
+	}
+}
+
+// dq_group_unit decodes unit h of the super-block in dq_g.
+void dq_group_unit(uint h) {
+	DQ_UNROLL for (uint k = 0; k < 16; k++) {
+		rb[k] = dq_g[16u * h + k];
+	}
+	DQ_UNROLL for (uint k = 0; k < 8; k++) {
+		rb[16u + k] = dq_g[32u + 8u * h + k];
+	}
+	DQ_UNROLL for (uint k = 0; k < 4; k++) {
+		rb[24u + k] = dq_g[48u + k];
+	}
+	kd = unpackHalf2x16(dq_g[52]).x;
+	q6_decode(h);
+}
+#endif

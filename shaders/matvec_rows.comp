@@ -42,7 +42,10 @@
 // DQ_GV, dq_g and dq_group_unit; dequant_<type>.glsl)
 // read DQ_G blocks at a time as DQ_GV uvec4s when each row holds whole
 // groups (they then start 16-byte aligned), instead of one word at a time;
-// other rows take the per-unit path.
+// other rows take the per-unit path. dq_group_unit(u) decodes unit u
+// (block u / DQ_UPB) of the group. A format whose groups are not whole
+// uvec4s also defines DQ_HAS_GROUP_LOAD and its own dq_group_load. Both
+// read uvec4s through wload4.
 //
 // Texels (TEXELS, the _rows_tx variants): lavapipe (Mesa 22.3
 // lp_bld_nir_soa.c) loads a storage-buffer uvec4 as a loop over the lanes
@@ -87,6 +90,15 @@ vec4 xload4(uint i) { return x4[i]; }
 layout(set = 0, binding = 2) writeonly buffer Y { float y[]; };
 
 #define DQ_GROUPS
+// The weights as uvec4s, for formats with groups (an alias of wq).
+layout(set = 0, binding = 0) readonly buffer WG4 { uvec4 wq4[]; };
+#ifdef TEXELS
+layout(set = 0, binding = 3) uniform usamplerBuffer wt4;
+
+uvec4 wload4(uint i) { return texelFetch(wt4, int(i)); }
+#else
+uvec4 wload4(uint i) { return wq4[i]; }
+#endif
 #include "common.glsl"
 #include "dequant.glsl"
 #ifdef GLU
@@ -127,30 +139,32 @@ void add_unit(uint uw) {
 }
 
 #ifdef DQ_HAS_GROUPS
-#ifdef TEXELS
-layout(set = 0, binding = 3) uniform usamplerBuffer wt4;
-
-uvec4 wload4(uint i) { return texelFetch(wt4, int(i)); }
-#else
-layout(set = 0, binding = 0) readonly buffer WG4 { uvec4 wq4[]; };
-
-uvec4 wload4(uint i) { return wq4[i]; }
+#ifndef DQ_HAS_GROUP_LOAD
+// dq_group_load loads group g (row·groups + gi in add_groups) into dq_g.
+void dq_group_load(uint g) {
+	[[unroll]] for (uint i = 0; i < DQ_GV; i++) {
+		uvec4 q = wload4(g * DQ_GV + i);
+		[[unroll]] for (uint c = 0; c < 4; c++) {
+			dq_g[4 * i + c] = q[c];
+		}
+	}
+}
 #endif
 
 // add_groups adds the row's first groups·DQ_G blocks to acc.
 void add_groups(uint row, uint b0, uint groups) {
+	const uint units = DQ_G * DQ_UPB;
 	for (uint gi = 0; gi < groups; gi++) {
-		uint base = (row * groups + gi) * DQ_GV;
-		[[unroll]] for (uint i = 0; i < DQ_GV; i++) {
-			uvec4 q = wload4(base + i);
-			[[unroll]] for (uint c = 0; c < 4; c++) {
-				dq_g[4 * i + c] = q[c];
+		dq_group_load(row * groups + gi);
+		// Step 1, not UPW: lavapipe left a loop stepping by UPW (a
+		// specialization constant) rolled, which put dq_g in memory
+		// (Q4_K 2x slower). units is a power of two, a multiple of UPW.
+		[[unroll]] for (uint w = 0; w < units / UPW; w++) {
+			load_window(b0, (gi * units + w * UPW) * DQ_V4);
+			[[unroll]] for (uint uw = 0; uw < UPW; uw++) {
+				dq_group_unit(w * UPW + uw);
+				add_unit(uw);
 			}
-		}
-		[[unroll]] for (uint b = 0; b < DQ_G; b++) {
-			load_window(b0, (gi * DQ_G + b) * DQ_V4);
-			dq_group_unit(b);
-			add_unit(0);
 		}
 	}
 }

@@ -9,8 +9,20 @@ import (
 	"github.com/vkllm/vkllm/runtime/vk"
 )
 
-// outcome is one case's GPU result and CPU reference.
-type outcome struct{ got, want []float32 }
+// outcome is one case's GPU result and CPU reference. scale, when set,
+// holds each output's rounding scale (a dot product's Σ|w·x|), and the
+// error is normalised by it instead of by want: one output row whose terms
+// cancel would otherwise fail on float32 summation noise alone.
+type outcome struct{ got, want, scale []float32 }
+
+// nmse compares o.got with o.want: NMSE, or with o.scale the squared error
+// over the squared scales.
+func (o outcome) nmse() float64 {
+	if o.scale == nil {
+		return NMSE(o.got, o.want)
+	}
+	return errorOver(o.got, o.want, o.scale)
+}
 
 // caseFunc runs a case with the given variant on e; the returned outcome
 // is compared by NMSE.
@@ -60,7 +72,7 @@ func fillCase(n int) caseFunc {
 			k.Record(c, set, FillPush{N: uint32(n), Value: value})
 			return nil
 		})
-		return outcome{got, want}, e.err
+		return outcome{got: got, want: want}, e.err
 	}
 }
 
@@ -78,7 +90,7 @@ func copyCase(n int) caseFunc {
 			k.Record(c, set, ElementwisePush{N: uint32(n)})
 			return nil
 		})
-		return outcome{got, want}, e.err
+		return outcome{got: got, want: want}, e.err
 	}
 }
 
@@ -98,7 +110,7 @@ func binaryCase(n int, build func(*vk.Device, string) (*Binary, error), ref func
 			k.Record(c, set, ElementwisePush{N: uint32(n)})
 			return nil
 		})
-		return outcome{got, want}, e.err
+		return outcome{got: got, want: want}, e.err
 	}
 }
 
@@ -135,7 +147,7 @@ func rmsnormCase(rows, cols int) caseFunc {
 			k.Record(c, set, RMSNormPush{Cols: uint32(cols), Rows: uint32(rows), Eps: eps})
 			return nil
 		})
-		return outcome{got, want}, e.err
+		return outcome{got: got, want: want}, e.err
 	}
 }
 
@@ -156,7 +168,7 @@ func softmaxCase(rows, cols int) caseFunc {
 			k.Record(c, set, SoftmaxPush{Cols: uint32(cols), Rows: uint32(rows)})
 			return nil
 		})
-		return outcome{got, x}, e.err
+		return outcome{got: got, want: x}, e.err
 	}
 }
 
@@ -243,6 +255,6 @@ func ropeCase(s ropeShape) caseFunc {
 			k.Record(c, set, p)
 			return nil
 		})
-		return outcome{got, x}, e.err
+		return outcome{got: got, want: x}, e.err
 	}
 }

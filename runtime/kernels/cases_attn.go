@@ -228,7 +228,7 @@ func decodeCase(t cache.KVType, s attnShape, forReduce bool) caseFunc {
 		if !s.split {
 			set := e.set(dec.program, qb, kb, vb, mb, out)
 			got := e.exec(out, rows*width, func(c *vk.Commands) error { return dec.Record(c, set, p) })
-			return outcome{got, want}, e.err
+			return outcome{got: got, want: want}, e.err
 		}
 		red, err := NewReduce(e.dev, sh, rv)
 		if err != nil {
@@ -245,7 +245,7 @@ func decodeCase(t cache.KVType, s attnShape, forReduce bool) caseFunc {
 			c.Barrier()
 			return red.Record(c, rset, ReducePush{Rows: p.Rows, OStride: p.OStride, Splits: p.Splits})
 		})
-		return outcome{got, want}, e.err
+		return outcome{got: got, want: want}, e.err
 	}
 }
 
@@ -325,7 +325,7 @@ func kvStoreCase(l cache.Layout, rows int) caseFunc {
 		set := e.set(k.program, sb, sb, e.buffer(i32Bytes(slots)), kgpu, vgpu)
 		p := KVStorePush{Rows: uint32(rows), SrcStride: uint32(stride), KOffset: 0, VOffset: uint32(width)}
 		got := e.execBytes([]*vk.Buffer{kgpu, vgpu}, func(c *vk.Commands) error { return k.Record(c, set, p) })
-		return outcome{got, bytesAsFloats(append(kp, vp...))}, e.err
+		return outcome{got: got, want: bytesAsFloats(append(kp, vp...))}, e.err
 	}
 }
 
@@ -372,6 +372,6 @@ func prefillCase(t cache.KVType, s attnShape) caseFunc {
 		p := PrefillPush{Rows: uint32(rows), QStride: uint32(width), OStride: uint32(width),
 			Scale: float32(1 / math.Sqrt(float64(s.headDim)))}
 		got := e.exec(out, rows*width, func(c *vk.Commands) error { return k.Record(c, set, p) })
-		return outcome{got, want}, e.err
+		return outcome{got: got, want: want}, e.err
 	}
 }

@@ -69,7 +69,7 @@ func addRMSNormCase(rows, cols int) caseFunc {
 		}
 		gh, err := e.read(hb, rows*cols)
 		got := slices.Concat(gh, gd)
-		return outcome{got, want}, err
+		return outcome{got: got, want: want}, err
 	}
 }
 
@@ -129,7 +129,7 @@ func ropeKVStoreCase(l cache.Layout, heads, rows int, neox bool, maxPos int) cas
 		}
 		got := slices.Concat(gq, gk, pools)
 		want := slices.Concat(q, kk, bytesAsFloats(append(kp, vp...)))
-		return outcome{got, want}, nil
+		return outcome{got: got, want: want}, nil
 	}
 }
 
@@ -179,7 +179,7 @@ func topKCase(rows, vocab, k int) caseFunc {
 		for i := 0; i < len(raw); i += 2 {
 			got[i], got[i+1] = float32(int32(math.Float32bits(raw[i]))), raw[i+1]
 		}
-		return outcome{got, topKReference(logits, rows, vocab, k)}, nil
+		return outcome{got: got, want: topKReference(logits, rows, vocab, k)}, nil
 	}
 }
 

@@ -100,5 +100,5 @@ func gluProduct(e *env, rng *rand.Rand, t quant.Type, s matvecShape, out GLUOut,
 	set := e.set(p, e.buffer(InterleaveRows(gate.Data, up.Data, rb)), e.floats(x), y)
 	push := MatVecPush{Rows: uint32(2 * s.rows), Cols: uint32(s.cols), XStride: uint32(s.cols), YStride: uint32(s.rows), N: uint32(s.n)}
 	got := e.exec(y, s.n*s.rows, func(c *vk.Commands) error { return record(c, set, push) })
-	return outcome{got, want[out]}, e.err
+	return outcome{got: got, want: want[out]}, e.err
 }

@@ -3,6 +3,7 @@ package kernels
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/vkllm/vkllm/models/quant"
@@ -11,7 +12,8 @@ import (
 )
 
 // boundMatVec: GPU and CPU use the same (de)quantized weights, so only the
-// float32 summation order differs from the float64 reference.
+// float32 summation order differs from the float64 reference; the error is
+// measured against each output's Σ|w·x| (outcome.scale).
 const boundMatVec = 1e-10
 
 // matvecShape is rows × cols weights times n vectors.
@@ -23,16 +25,17 @@ type matvecShape struct {
 // matvecShapes cover a single block, odd row counts (not multiples of the
 // workgroup's rows), every batch size 1..8, batches over MaxBatch (several
 // z groups), columns that are not a multiple of 32 (float formats only),
-// K-quant rows of one and two super-blocks, a long row of 129 blocks (not
-// whole groups of blocks: matvec_rows.comp's per-unit path) and a
-// model-sized matrix.
+// K-quant rows of one, two, three (768) and eight (2048) super-blocks, a
+// long row of 129 blocks (not whole groups of blocks: matvec_rows.comp's
+// per-unit path) and a model-sized matrix.
 // Shapes whose columns are not a multiple of a format's block are skipped
 // for that format.
 var matvecShapes = []matvecShape{
 	{1, 32, 1, false}, {7, 64, 3, false}, {172, 64, 8, false}, {64, 172, 2, false},
 	{16, 64, 2, false}, {16, 64, 4, false}, {16, 64, 5, false}, {16, 64, 6, false}, {16, 64, 7, false},
 	{33, 96, 11, false}, {1, 256, 1, false}, {37, 256, 3, false}, {65, 512, 8, false}, {33, 512, 13, false},
-	{5, 4128, 2, false}, {4096, 4096, 1, true}, {1024, 4096, 4, true},
+	{5, 4128, 2, false}, {9, 768, 2, false}, {13, 2048, 3, false},
+	{4096, 4096, 1, true}, {1024, 4096, 4, true},
 }
 
 // matmulShapes: the batch sizes the tiled kernel serves, odd row counts and
@@ -120,7 +123,35 @@ func productCase(e *env, rng *rand.Rand, t quant.Type, s matvecShape, p *program
 	set := e.set(p, e.buffer(m.Data), e.floats(x), y)
 	push := MatVecPush{Rows: uint32(s.rows), Cols: uint32(s.cols), XStride: uint32(s.cols), YStride: uint32(s.rows), N: uint32(s.n)}
 	got := e.exec(y, s.n*s.rows, func(c *vk.Commands) error { return record(c, set, push) })
-	return outcome{got, want}, e.err
+	scale, err := productScale(m, x)
+	if err != nil {
+		return outcome{}, err
+	}
+	return outcome{got: got, want: want, scale: scale}, e.err
+}
+
+// productScale returns |m|·|x| for x [n][m.Cols]: each output's Σ|w·x|,
+// the scale of its float32 summation error.
+func productScale(m cpu.Matrix, x []float32) ([]float32, error) {
+	w := make([]float32, m.Rows*m.Cols)
+	if err := quant.Dequantize(m.Type, m.Data, w); err != nil {
+		return nil, err
+	}
+	abs := make([]byte, 4*len(w))
+	for i, v := range w {
+		binary.LittleEndian.PutUint32(abs[4*i:], math.Float32bits(float32(math.Abs(float64(v)))))
+	}
+	am, err := cpu.NewMatrix(quant.F32, m.Rows, m.Cols, abs)
+	if err != nil {
+		return nil, err
+	}
+	ax := make([]float32, len(x))
+	for i, v := range x {
+		ax[i] = float32(math.Abs(float64(v)))
+	}
+	scale := make([]float32, len(x)/m.Cols*m.Rows)
+	cpu.MatMul(scale, ax, am)
+	return scale, nil
 }
 
 // matvecCase checks the matvec kernel itself, for every batch size (Record

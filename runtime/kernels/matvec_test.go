@@ -78,7 +78,7 @@ func TestMatVecRecordPicksMatMul(t *testing.T) {
 				s := matvecShape{rows: 45, cols: 512, n: n}
 				out, err := productCase(e, rand.New(rand.NewPCG(3, 4)), typ, s, k.program, k.Record)
 				require.NoError(t, err)
-				assert.Less(t, NMSE(out.got, out.want), boundMatVec)
+				assert.Less(t, out.nmse(), boundMatVec)
 				k.mu.Lock()
 				defer k.mu.Unlock()
 				assert.Equal(t, n >= least, k.mm != nil, "matmul built")

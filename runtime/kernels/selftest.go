@@ -128,7 +128,7 @@ func runCase(e *env, c Case, variant string, rng *rand.Rand) Result {
 		return r
 	}
 	r.GPUTime = e.gpu
-	r.NMSE = NMSE(o.got, o.want)
+	r.NMSE = o.nmse()
 	r.Pass = r.NMSE <= c.Bound
 	return r
 }
