@@ -56,8 +56,10 @@
 // copy's bandwidth for Q8_0 and from about 0.57 to 0.70-1.0 for Q4_0 and
 // Q4_1; reading x's window so too (its bits through a uint format) took
 // them further from 1.05-1.11 to 1.29-1.30 (Q8_0), 0.70-0.72 to 0.88-0.94
-// (Q4_0) and 0.66-0.73 to 0.82-0.90 (Q4_1) (BenchmarkMatVec, alternating
-// runs). The per-unit weight path keeps the storage buffer.
+// (Q4_0) and 0.66-0.73 to 0.82-0.90 (Q4_1); the K-quants (both texel
+// reads) went from 0.32 to 0.52-0.55 (Q4_K), 0.27-0.34 to 0.49 (Q5_K) and
+// 0.28-0.30 to 0.38 (Q6_K) (BenchmarkMatVec, alternating runs). The
+// per-unit weight path keeps the storage buffer.
 // Dispatch ceil(rows/WG) workgroups per z (split over x and y).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_basic : require

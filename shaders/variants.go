@@ -67,7 +67,7 @@ var Variants = slices.Concat(baseVariants, gluVariants(gluTypes), texelVariants(
 
 // groupTypes are the weight formats whose dequant_<type>.glsl defines
 // DQ_HAS_GROUPS: matvec_rows.comp reads their groups of blocks as uvec4s.
-var groupTypes = []string{"Q8_0", "Q4_0", "Q4_1"}
+var groupTypes = []string{"Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q5_K", "Q6_K"}
 
 // texelVariants declares matvec_rows.comp's _rows_tx variants of each type,
 // plain and gate/up pairs: the weight groups and x come from texel views

@@ -57,8 +57,8 @@ func TestWeightKernels(t *testing.T) {
 
 // TestMatVecRecordPicksMatMul checks that Record, the engine's entry point,
 // gives the same products below and above MatMulMin, through both kernels
-// (for Q8_0 on CPU devices the matmul binds the _rows_tx matvec's sets,
-// texel view included).
+// (on CPU devices both types take _rows_tx, whose sets, texel views
+// included, the matmul binds).
 func TestMatVecRecordPicksMatMul(t *testing.T) {
 	dev := vktest.Device(t)
 	e, err := newEnv(dev)
@@ -100,7 +100,8 @@ func TestMatVecCPUVariant(t *testing.T) {
 	}{
 		{"groups", vk.Features{}, quant.Q8_0, false, "matvec_q8_0_rows_tx"},
 		{"pairs in groups", vk.Features{}, quant.Q4_1, true, "matvec_glu_q4_1_rows_tx"},
-		{"no groups", vk.Features{}, quant.Q4_K, false, "matvec_q4_k_rows_sx"},
+		{"k-quant groups", vk.Features{}, quant.Q6_K, false, "matvec_q6_k_rows_tx"},
+		{"floats", vk.Features{}, quant.F16, false, "matvec_f16_rows_sx"},
 		{"texels off", vk.Features{TexelBuffer: true}, quant.Q4_0, false, "matvec_q4_0_rows_sx"},
 		{"shuffles off", vk.Features{SubgroupShuffle: true}, quant.Q4_1, false, "matvec_q4_1_rows"},
 	}
