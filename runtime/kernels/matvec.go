@@ -68,7 +68,8 @@ var gluKernels, gluMatmulKernels = map[quant.Type]string{}, map[quant.Type]strin
 // matvec and one matmul kernel per format. Matvec variants are listed for
 // GPUs (subgroup reductions first, the portable cooperative layout before
 // the one-row-per-invocation layouts, which NewMatVec prefers on CPU
-// drivers: _rows_sx where subgroup shuffles exist, else _rows). The
+// drivers: _rows_tx or _rows_sx where subgroup shuffles exist, else
+// _rows). The
 // gate/up pair products (glu.go) list _rows_sx before the cooperative
 // layout, which must come last as their only portable variant; GPUs with
 // shuffles have subgroup arithmetic too and take _sg first.
@@ -84,21 +85,22 @@ func init() {
 		case quant.Q8_0:
 			vs = append(vs, mv+"_sg_s8")
 		}
-		vs = append(vs, mv+"_sg", mv)
-		vs = append(withTexels(mv, vs), mv+"_rows_sx", mv+"_rows")
+		vs = append(withTexels(mv, append(vs, mv+"_sg", mv, mv+"_rows_sx")), mv+"_rows")
 		specs = append(specs,
 			spec{name: mv, variants: vs, bindings: 3, push: 20, wg: 32},
 			spec{name: mm, variants: []string{mm}, bindings: 3, push: 20, wg: 64})
 		gv, gm := "matvec_glu_"+name, "matmul_glu_"+name
 		gluKernels[t], gluMatmulKernels[t] = gv, gm
 		specs = append(specs,
-			spec{name: gv, variants: append(withTexels(gv, []string{gv + "_sg"}), gv+"_rows_sx", gv), bindings: 3, push: 20, wg: 32},
+			spec{name: gv, variants: append(withTexels(gv, []string{gv + "_sg", gv + "_rows_sx"}), gv), bindings: 3, push: 20, wg: 32},
 			spec{name: gm, variants: []string{gm}, bindings: 3, push: 20, wg: 64})
 	}
 }
 
 // withTexels appends kernel's _rows_tx variant to vs where the shaders
-// have one (the formats read in groups, shaders.groupTypes).
+// have one (the formats read in groups, shaders.groupTypes). It comes
+// after _rows_sx, so no device takes it by default but through cpuVariant,
+// which first checks that the device's texel views hold its weights.
 func withTexels(kernel string, vs []string) []string {
 	if _, err := shaders.Lookup(kernel + "_rows_tx"); err == nil {
 		vs = append(vs, kernel+"_rows_tx")
