@@ -75,32 +75,25 @@ func BenchmarkCopy(b *testing.B) {
 
 // BenchmarkMatVec reports each matvec kernel's and variant's bandwidth
 // (weights + x + y bytes per GPU second) and its ratio to copy's.
-func BenchmarkMatVec(b *testing.B) {
-	e := benchEnv(b)
-	meter := copyMeter(b, e)
-	have := FeaturesOf(e.dev.Features())
-	for _, t := range WeightTypes {
-		names, err := Variants(matvecKernels[t], have)
-		require.NoError(b, err)
-		for _, v := range names {
-			b.Run(v, func(b *testing.B) { benchMatVec(b, e, t, v, meter, false) })
-		}
-	}
-}
+func BenchmarkMatVec(b *testing.B) { benchMatVecs(b, matvecKernels, false) }
 
 // BenchmarkMatVecGLU reports the gate/up pair products like
 // BenchmarkMatVec: the same matrix read as benchRows/2 (gate, up) pairs,
 // so a ratio-to-copy equal to the plain product's means the pair
 // epilogue costs nothing.
-func BenchmarkMatVecGLU(b *testing.B) {
+func BenchmarkMatVecGLU(b *testing.B) { benchMatVecs(b, gluKernels, true) }
+
+// benchMatVecs runs benchMatVec for every weight type's kernel in kernels
+// and every variant the device supports.
+func benchMatVecs(b *testing.B, kernels map[quant.Type]string, glu bool) {
 	e := benchEnv(b)
 	meter := copyMeter(b, e)
 	have := FeaturesOf(e.dev.Features())
 	for _, t := range WeightTypes {
-		names, err := Variants(gluKernels[t], have)
+		names, err := Variants(kernels[t], have)
 		require.NoError(b, err)
 		for _, v := range names {
-			b.Run(v, func(b *testing.B) { benchMatVec(b, e, t, v, meter, true) })
+			b.Run(v, func(b *testing.B) { benchMatVec(b, e, t, v, meter, glu) })
 		}
 	}
 }
