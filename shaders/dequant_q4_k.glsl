@@ -7,7 +7,6 @@ const uint DQ_N = 64;
 const uint DQ_UPB = 4;
 vec4 wv[16];
 float wd = 1.0;
-vec2 kdm; // d, dmin
 #include "dequant_kscale.glsl"
 
 #ifdef DQ_GROUPS
@@ -31,8 +30,8 @@ void dq_head(uint blk) {
 // its low nibbles are values 4k.. of the unit's first sub-block, its high
 // nibbles those of the second.
 void k4_word(vec4 s, uint k, uint q) {
-	wv[k] = nibbles(q, 0u) * s.x - s.y;
-	wv[8 + k] = nibbles(q, 4u) * s.z - s.w;
+	wv[k] = kq_bytes(q & 0x0F0F0F0Fu, 0.0) * s.x - s.y;
+	wv[8 + k] = kq_bytes((q >> 4) & 0x0F0F0F0Fu, 0.0) * s.z - s.w;
 }
 
 void dq_unit(uint blk, uint c) {
