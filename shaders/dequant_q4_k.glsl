@@ -30,8 +30,8 @@ void dq_head(uint blk) {
 // its low nibbles are values 4k.. of the unit's first sub-block, its high
 // nibbles those of the second.
 void k4_word(vec4 s, uint k, uint q) {
-	wv[k] = kq_bytes(q & 0x0F0F0F0Fu, 0.0) * s.x - s.y;
-	wv[8 + k] = kq_bytes((q >> 4) & 0x0F0F0F0Fu, 0.0) * s.z - s.w;
+	wv[k] = nibbles(q, 0u) * s.x - s.y;
+	wv[8 + k] = nibbles(q, 4u) * s.z - s.w;
 }
 
 void dq_unit(uint blk, uint c) {
