@@ -7,7 +7,6 @@ const uint DQ_N = 64;
 const uint DQ_UPB = 4;
 vec4 wv[16];
 float wd = 1.0;
-vec2 kdm; // d, dmin
 #include "dequant_kscale.glsl"
 
 #ifdef DQ_GROUPS

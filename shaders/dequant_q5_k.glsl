@@ -7,7 +7,6 @@ const uint DQ_N = 64;
 const uint DQ_UPB = 4;
 vec4 wv[16];
 float wd = 1.0;
-vec2 kdm; // d, dmin
 uint kqh[8];
 #include "dequant_kscale.glsl"
 
@@ -31,17 +30,17 @@ void dq_head(uint blk) {
 	}
 }
 
-// fifth returns bit s of each of h's four bytes, times 16.
-vec4 fifth(uint h, uint s) {
-	uvec4 b = (uvec4(h) >> (uvec4(0u, 8u, 16u, 24u) + s)) & 1u;
-	return vec4(b << 4);
+// q5_bytes returns the nibbles of n (in the low four bits of each byte)
+// with bit s of each of h's bytes as their fifth bit, as floats.
+vec4 q5_bytes(uint n, uint h, uint s) {
+	return kq_bytes((n & 0x0F0F0F0Fu) | (((h >> s) & 0x01010101u) << 4), 0.0);
 }
 
 // k5_word decodes quant word k (0..8) of unit c with scales s (k_scales)
 // and the word's fifth bits h.
 void k5_word(vec4 s, uint c, uint k, uint q, uint h) {
-	wv[k] = (nibbles(q, 0u) + fifth(h, 2u * c)) * s.x - s.y;
-	wv[8 + k] = (nibbles(q, 4u) + fifth(h, 2u * c + 1u)) * s.z - s.w;
+	wv[k] = q5_bytes(q, h, 2u * c) * s.x - s.y;
+	wv[8 + k] = q5_bytes(q >> 4, h, 2u * c + 1u) * s.z - s.w;
 }
 
 void dq_unit(uint blk, uint c) {

@@ -12,6 +12,7 @@ float wd = 1.0;
 // rb: ql of the unit (16 words), its qh (8), the block's scales (4).
 uint rb[28];
 float kd;
+#include "dequant_kscale.glsl"
 
 #ifdef DQ_GROUPS
 // Groups (matvec_rows.comp): one super-block per group, every row. A
@@ -37,10 +38,10 @@ float kscale6(uint s) {
 	return float(bitfieldExtract(int(rb[24u + (s >> 2)]), int((s & 3u) * 8u), 8)) * kd;
 }
 
-// fifth2 returns bits s, s+1 of each of h's four bytes, times 16.
-vec4 fifth2(uint h, uint s) {
-	uvec4 b = (uvec4(h) >> (uvec4(0u, 8u, 16u, 24u) + s)) & 3u;
-	return vec4(b << 4);
+// q6_bytes returns the nibbles of n (in the low four bits of each byte)
+// with bits s, s+1 of each of h's bytes on top, minus 32, as floats.
+vec4 q6_bytes(uint n, uint h, uint s) {
+	return kq_bytes((n & 0x0F0F0F0Fu) | (((h >> s) & 0x03030303u) << 4), 32.0);
 }
 
 // q6_decode decodes unit h from rb and kd.
@@ -50,8 +51,7 @@ void q6_decode(uint h) {
 		DQ_UNROLL for (uint g = 0; g < 8; g++) {
 			// Values l = 4g .. 4g+3 of row k: scale index 8h + l/16 + 2k.
 			float s = kscale6(8u * h + g / 4u + 2u * k);
-			vec4 q = nibbles(rb[(k & 1u) * 8u + g], shift) + fifth2(rb[16u + g], 2u * k);
-			wv[8u * k + g] = (q - 32.0) * s;
+			wv[8u * k + g] = q6_bytes(rb[(k & 1u) * 8u + g] >> shift, rb[16u + g], 2u * k) * s;
 		}
 	}
 }
