@@ -12,7 +12,6 @@ float wd = 1.0;
 // rb: ql of the unit (16 words), its qh (8), the block's scales (4).
 uint rb[28];
 float kd;
-#include "dequant_kscale.glsl"
 
 #ifdef DQ_GROUPS
 // Groups (matvec_rows.comp): one super-block per group, every row. A
