@@ -21,6 +21,7 @@ func selftestCommand() *cli.Command {
 			&cli.StringFlag{Name: "device", EnvVars: []string{"VKLLM_DEVICE"}, Usage: "device index, type or name substring (default: the best device)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON"},
 			&cli.BoolFlag{Name: "short", Usage: "skip the large shapes"},
+			&cli.StringSliceFlag{Name: "kernel", Usage: "run only kernels whose name contains this (repeatable or comma-separated, e.g. matvec_q4_k,attn)"},
 			&cli.BoolFlag{Name: "validation", Usage: "enable the Khronos validation layer; its errors fail the run"},
 		},
 		Action: runSelftest,
@@ -32,6 +33,7 @@ func runSelftest(c *cli.Context) error {
 		Device:     c.String("device"),
 		Short:      c.Bool("short"),
 		Validation: c.Bool("validation"),
+		Kernels:    c.StringSlice("kernel"),
 		Progress:   selftestProgress(c.App.ErrWriter),
 	})
 	if err != nil {

@@ -2,11 +2,14 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/vkllm/vkllm/internal/testenv"
 	"github.com/vkllm/vkllm/runtime/kernels"
+	"github.com/vkllm/vkllm/runtime/vk"
 )
 
 // TestSelftestProgress checks what a pipe sees: failures when they happen
@@ -22,4 +25,14 @@ func TestSelftestProgress(t *testing.T) {
 	assert.Contains(t, b.String(), "FAIL rope rope 1x1x2: nmse 0.5 over 1e-10")
 	p("device features", 3, 3, ok)
 	assert.Contains(t, b.String(), "selftest (device features): 3/3 checks, 1 failed")
+}
+
+// TestSelftestUnknownKernel: a filter that matches nothing is an error, not
+// an empty pass.
+func TestSelftestUnknownKernel(t *testing.T) {
+	_, _, err := runApp(t, "", "selftest", "--short", "--kernel", "nosuch")
+	if errors.Is(err, vk.ErrNoVulkan) && !testenv.InCI() {
+		t.Skip(err)
+	}
+	assert.ErrorContains(t, err, `no kernel name contains any of ["nosuch"]`)
 }

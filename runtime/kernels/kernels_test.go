@@ -98,7 +98,7 @@ func TestRunProgress(t *testing.T) {
 		{Kernel: "copy", Shape: "33", Bound: boundExact, run: copyCase(33)},
 	}
 	var done []int
-	res, err := runChecks(dev, cases, true, func(d, total int, r Result) {
+	res, err := runChecks(dev, cases, true, nil, func(d, total int, r Result) {
 		done = append(done, d)
 		assert.Equal(t, len(cases), total)
 		assert.Positive(t, r.Wall)
@@ -106,4 +106,20 @@ func TestRunProgress(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []int{1, 2}, done)
 	assert.Len(t, res, 2)
+}
+
+// TestRunSelectsKernels checks a kernel filter keeps each case's table
+// position (so its seed) and runs only matching kernels.
+func TestRunSelectsKernels(t *testing.T) {
+	cases := []Case{
+		{Kernel: "copy", Shape: "7", Bound: boundExact, run: copyCase(7)},
+		{Kernel: "fill", Shape: "7", Bound: boundExact, run: fillCase(7)},
+		{Kernel: "copy", Shape: "33", Bound: boundExact, run: copyCase(33)},
+	}
+	checks, err := plan(cases, 0, true, []string{"cop"})
+	require.NoError(t, err)
+	assert.Equal(t, []check{{0, "copy"}, {2, "copy"}}, checks)
+	checks, err = plan(cases, 0, true, nil)
+	require.NoError(t, err)
+	assert.Len(t, checks, 3)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/vkllm/vkllm/runtime/vk"
@@ -62,7 +63,7 @@ type Result struct {
 // the portable ones included. Inputs come from a fixed seed, so runs are
 // reproducible. short skips Large cases.
 func Run(dev *vk.Device, cases []Case, short bool) ([]Result, error) {
-	return runChecks(dev, cases, short, nil)
+	return runChecks(dev, cases, short, nil, nil)
 }
 
 // check is one planned selftest row: a case and a variant.
@@ -72,11 +73,13 @@ type check struct {
 }
 
 // plan lists the checks Run makes, so that progress can say how many are
-// left.
-func plan(cases []Case, feats shaders.Feature, short bool) ([]check, error) {
+// left. With kernels, only cases whose kernel name contains one of them
+// run; each keeps its place in the table, so its inputs (seeded by that
+// place) are those of a full run.
+func plan(cases []Case, feats shaders.Feature, short bool, kernels []string) ([]check, error) {
 	var out []check
 	for i, c := range cases {
-		if short && c.Large {
+		if short && c.Large || !selected(c.Kernel, kernels) {
 			continue
 		}
 		names, err := Variants(c.specName(), feats)
@@ -90,11 +93,25 @@ func plan(cases []Case, feats shaders.Feature, short bool) ([]check, error) {
 	return out, nil
 }
 
-// runChecks is Run, calling progress (if not nil) after each check with
-// the number done, the number planned and the result.
-func runChecks(dev *vk.Device, cases []Case, short bool, progress func(done, total int, r Result)) ([]Result, error) {
+// selected reports whether kernel contains one of kernels (all when none).
+func selected(kernel string, kernels []string) bool {
+	if len(kernels) == 0 {
+		return true
+	}
+	for _, k := range kernels {
+		if strings.Contains(kernel, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// runChecks is Run for the cases selected by kernels (see plan), calling
+// progress (if not nil) after each check with the number done, the number
+// planned and the result.
+func runChecks(dev *vk.Device, cases []Case, short bool, kernels []string, progress func(done, total int, r Result)) ([]Result, error) {
 	feats := FeaturesOf(dev.Features())
-	checks, err := plan(cases, feats, short)
+	checks, err := plan(cases, feats, short, kernels)
 	if err != nil {
 		return nil, err
 	}
@@ -135,9 +152,10 @@ func runCase(e *env, c Case, variant string, rng *rand.Rand) Result {
 
 // SelfTestOptions configure SelfTest.
 type SelfTestOptions struct {
-	Device     string // vk.SelectDevice spec; "" picks the best device
-	Short      bool   // skip the large shapes
-	Validation bool   // enable the validation layer; its errors fail the run
+	Device     string   // vk.SelectDevice spec; "" picks the best device
+	Short      bool     // skip the large shapes
+	Validation bool     // enable the validation layer; its errors fail the run
+	Kernels    []string // run only kernels whose name contains one of these
 	Logger     *slog.Logger
 	// Progress, if not nil, is called after each check of each pass
 	// (Passes) with the checks done and planned in that pass.
@@ -189,11 +207,14 @@ func SelfTest(opts SelfTestOptions) (Report, error) {
 		if opts.Progress != nil {
 			progress = func(done, total int, r Result) { opts.Progress(Passes[i], done, total, r) }
 		}
-		res, err := runOn(inst, pd, do, opts.Short, progress)
+		res, err := runOn(inst, pd, do, opts, progress)
 		rep.Results = append(rep.Results, res...)
 		if err != nil {
 			return rep, err
 		}
+	}
+	if len(rep.Results) == 0 {
+		return rep, fmt.Errorf("kernels: no kernel name contains any of %q", opts.Kernels)
 	}
 	if n := inst.ValidationErrors(); n > 0 {
 		return rep, fmt.Errorf("kernels: %d validation errors: %w", n, errors.New(lastMessage(inst)))
@@ -201,14 +222,14 @@ func SelfTest(opts SelfTestOptions) (Report, error) {
 	return rep, nil
 }
 
-func runOn(inst *vk.Instance, pd vk.PhysicalDevice, do vk.DeviceOptions, short bool, progress func(done, total int, r Result)) ([]Result, error) {
+func runOn(inst *vk.Instance, pd vk.PhysicalDevice, do vk.DeviceOptions, opts SelfTestOptions, progress func(done, total int, r Result)) ([]Result, error) {
 	do.NoPipelineCache = true
 	dev, err := inst.NewDevice(pd, do)
 	if err != nil {
 		return nil, fmt.Errorf("kernels: open %s: %w", pd.Name, err)
 	}
 	defer dev.Close()
-	return runChecks(dev, Cases(), short, progress)
+	return runChecks(dev, Cases(), opts.Short, opts.Kernels, progress)
 }
 
 func lastMessage(inst *vk.Instance) string {
