@@ -9,6 +9,14 @@
 vec2 kdm;
 uint kscale[3];
 
+// k_head sets kdm and kscale from a super-block's first four words.
+void k_head(uint dm, uint s0, uint s1, uint s2) {
+	kdm = unpackHalf2x16(dm);
+	kscale[0] = s0;
+	kscale[1] = s1;
+	kscale[2] = s2;
+}
+
 uint kbyte(uint b) {
 	return (kscale[b >> 2] >> ((b & 3u) * 8u)) & 255u;
 }

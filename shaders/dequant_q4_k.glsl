@@ -20,10 +20,7 @@ uint dq_g[DQ_GV * 4];
 
 void dq_head(uint blk) {
 	uint base = blk * 36u;
-	kdm = unpackHalf2x16(wq[base]);
-	DQ_UNROLL for (uint k = 0; k < 3; k++) {
-		kscale[k] = wq[base + 1u + k];
-	}
+	k_head(wq[base], wq[base + 1u], wq[base + 2u], wq[base + 3u]);
 }
 
 // k4_word decodes quant word k (0..8) of a unit with scales s (k_scales):
@@ -45,10 +42,7 @@ void dq_unit(uint blk, uint c) {
 #ifdef DQ_HAS_GROUPS
 // dq_group_unit decodes unit c of the super-block in dq_g.
 void dq_group_unit(uint c) {
-	kdm = unpackHalf2x16(dq_g[0]);
-	DQ_UNROLL for (uint k = 0; k < 3; k++) {
-		kscale[k] = dq_g[1u + k];
-	}
+	k_head(dq_g[0], dq_g[1], dq_g[2], dq_g[3]);
 	vec4 s = k_scales(c);
 	DQ_UNROLL for (uint k = 0; k < 8; k++) {
 		k4_word(s, k, dq_g[4u + 8u * c + k]);
