@@ -142,10 +142,7 @@ func TestSynthMatchesCPU(t *testing.T) {
 				for i := range tokens {
 					tokens[i] = int32((i*131 + 7) % 300)
 				}
-				ref, err := cpu.NewSession(l.Model, cpu.Options{KVType: cache.KVF32, Backend: cpu.BackendOptions{Reference: true}})
-				require.NoError(t, err)
-				want, err := ref.Eval(tokens, true)
-				require.NoError(t, err)
+				want := cpuLogits(t, l.Model, cpu.Options{KVType: cache.KVF32, Backend: cpu.BackendOptions{Reference: true}}, tokens)
 				got := evalAll(t, l.Model, newEngine(t, dev, l.Model, cache.KVF32, 8), tokens)
 				e := relErr(got, want)
 				t.Logf("normalised logit error engine vs CPU reference: %.2e", e)
