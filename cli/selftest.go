@@ -23,6 +23,7 @@ func selftestCommand() *cli.Command {
 			&cli.BoolFlag{Name: "short", Usage: "skip the large shapes"},
 			&cli.StringSliceFlag{Name: "kernel", Usage: "run only kernels whose name contains this (repeatable or comma-separated, e.g. matvec_q4_k,attn)"},
 			&cli.BoolFlag{Name: "validation", Usage: "enable the Khronos validation layer; its errors fail the run"},
+			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "checks run at once (default: 1 on a CPU device, one per core up to 16 on a GPU)"},
 		},
 		Action: runSelftest,
 	}
@@ -34,6 +35,7 @@ func runSelftest(c *cli.Context) error {
 		Short:      c.Bool("short"),
 		Validation: c.Bool("validation"),
 		Kernels:    c.StringSlice("kernel"),
+		Jobs:       c.Int("jobs"),
 		Progress:   selftestProgress(c.App.ErrWriter),
 	})
 	if err != nil {

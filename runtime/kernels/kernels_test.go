@@ -98,7 +98,7 @@ func TestRunProgress(t *testing.T) {
 		{Kernel: "copy", Shape: "33", Bound: boundExact, run: copyCase(33)},
 	}
 	var done []int
-	res, err := runChecks(dev, cases, true, nil, func(d, total int, r Result) {
+	res, err := runChecks(dev, cases, selection{short: true}, func(d, total int, r Result) {
 		done = append(done, d)
 		assert.Equal(t, len(cases), total)
 		assert.Positive(t, r.Wall)
@@ -106,6 +106,26 @@ func TestRunProgress(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []int{1, 2}, done)
 	assert.Len(t, res, 2)
+}
+
+// TestRunJobs checks checks run several at a time give the results of a
+// serial run, in plan order: each worker's environment is its own and
+// every check's inputs come from its table position.
+func TestRunJobs(t *testing.T) {
+	dev := vktest.Device(t)
+	sel := selection{short: true, kernels: []string{"rmsnorm", "matvec_q4_0", "topk"}}
+	serial, err := runChecks(dev, Cases(), sel, nil)
+	require.NoError(t, err)
+	sel.jobs = 3
+	parallel, err := runChecks(dev, Cases(), sel, nil)
+	require.NoError(t, err)
+	require.Len(t, parallel, len(serial))
+	for i, want := range serial {
+		got := parallel[i]
+		assert.Equal(t, []string{want.Kernel, want.Variant, want.Shape}, []string{got.Kernel, got.Variant, got.Shape})
+		assert.True(t, got.Pass, "%s %s %s: %s", got.Kernel, got.Variant, got.Shape, got.Err)
+		assert.Equal(t, want.NMSE, got.NMSE, "%s %s %s", got.Kernel, got.Variant, got.Shape)
+	}
 }
 
 // TestRunSelectsKernels checks a kernel filter keeps each case's table
@@ -116,10 +136,10 @@ func TestRunSelectsKernels(t *testing.T) {
 		{Kernel: "fill", Shape: "7", Bound: boundExact, run: fillCase(7)},
 		{Kernel: "copy", Shape: "33", Bound: boundExact, run: copyCase(33)},
 	}
-	checks, err := plan(cases, 0, true, []string{"cop"})
+	checks, err := plan(cases, 0, selection{short: true, kernels: []string{"cop"}})
 	require.NoError(t, err)
 	assert.Equal(t, []check{{0, "copy"}, {2, "copy"}}, checks)
-	checks, err = plan(cases, 0, true, nil)
+	checks, err = plan(cases, 0, selection{short: true})
 	require.NoError(t, err)
 	assert.Len(t, checks, 3)
 }

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vkllm/vkllm/runtime/vk"
@@ -60,10 +62,17 @@ type Result struct {
 }
 
 // Run checks every case on dev with every variant the device supports,
-// the portable ones included. Inputs come from a fixed seed, so runs are
-// reproducible. short skips Large cases.
+// the portable ones included, one check at a time. Inputs come from a
+// fixed seed, so runs are reproducible. short skips Large cases.
 func Run(dev *vk.Device, cases []Case, short bool) ([]Result, error) {
-	return runChecks(dev, cases, short, nil, nil)
+	return runChecks(dev, cases, selection{short: short}, nil)
+}
+
+// selection says which checks runChecks makes and how many at once.
+type selection struct {
+	short   bool     // skip Large cases
+	kernels []string // only kernels whose name contains one of these (all when empty)
+	jobs    int      // checks run at once (at least 1)
 }
 
 // check is one planned selftest row: a case and a variant.
@@ -76,10 +85,10 @@ type check struct {
 // left. With kernels, only cases whose kernel name contains one of them
 // run; each keeps its place in the table, so its inputs (seeded by that
 // place) are those of a full run.
-func plan(cases []Case, feats shaders.Feature, short bool, kernels []string) ([]check, error) {
+func plan(cases []Case, feats shaders.Feature, sel selection) ([]check, error) {
 	var out []check
 	for i, c := range cases {
-		if short && c.Large || !selected(c.Kernel, kernels) {
+		if sel.short && c.Large || !selected(c.Kernel, sel.kernels) {
 			continue
 		}
 		names, err := Variants(c.specName(), feats)
@@ -106,32 +115,73 @@ func selected(kernel string, kernels []string) bool {
 	return false
 }
 
-// runChecks is Run for the cases selected by kernels (see plan), calling
-// progress (if not nil) after each check with the number done, the number
-// planned and the result.
-func runChecks(dev *vk.Device, cases []Case, short bool, kernels []string, progress func(done, total int, r Result)) ([]Result, error) {
+// runChecks runs the checks sel selects (see plan), sel.jobs at a time,
+// each worker with its own commands, and calls progress (if not nil) after
+// each check with the number done, the number planned and the result.
+// Results keep the plan's order. Running checks at once overlaps pipeline
+// builds, which dominate a cold run on some drivers (NVIDIA took 10-20 s
+// for each new build of a long unrolled _rows_tx variant), and the CPU
+// references.
+func runChecks(dev *vk.Device, cases []Case, sel selection, progress func(done, total int, r Result)) ([]Result, error) {
 	feats := FeaturesOf(dev.Features())
-	checks, err := plan(cases, feats, short, kernels)
+	checks, err := plan(cases, feats, sel)
 	if err != nil {
 		return nil, err
 	}
-	e, err := newEnv(dev)
-	if err != nil {
-		return nil, err
-	}
-	defer e.destroy()
-	out := make([]Result, 0, len(checks))
-	for _, ch := range checks {
-		start := time.Now()
-		r := runCase(e, cases[ch.index], ch.variant, rand.New(rand.NewPCG(uint64(ch.index), 1)))
-		r.Features = feats.String()
-		r.Wall = time.Since(start)
-		out = append(out, r)
-		if progress != nil {
-			progress(len(out), len(checks), r)
+	out := make([]Result, len(checks))
+	next := make(chan int)
+	var mu sync.Mutex // guards done and progress calls
+	done := 0
+	run := func(e *env) {
+		for i := range next {
+			ch := checks[i]
+			start := time.Now()
+			r := runCase(e, cases[ch.index], ch.variant, rand.New(rand.NewPCG(uint64(ch.index), 1)))
+			r.Features = feats.String()
+			r.Wall = time.Since(start)
+			out[i] = r
+			mu.Lock()
+			done++
+			if progress != nil {
+				progress(done, len(checks), r)
+			}
+			mu.Unlock()
 		}
 	}
+	if err := startWorkers(dev, max(1, min(sel.jobs, len(checks))), run, func() {
+		for i := range checks {
+			next <- i
+		}
+		close(next)
+	}); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// startWorkers makes n environments on dev, runs work on each in its own
+// goroutine while feed runs, waits for them and frees the environments.
+func startWorkers(dev *vk.Device, n int, work func(*env), feed func()) error {
+	envs := make([]*env, 0, n)
+	defer func() {
+		for _, e := range envs {
+			e.destroy()
+		}
+	}()
+	for range n {
+		e, err := newEnv(dev)
+		if err != nil {
+			return err
+		}
+		envs = append(envs, e)
+	}
+	var wg sync.WaitGroup
+	for _, e := range envs {
+		wg.Go(func() { work(e) })
+	}
+	feed()
+	wg.Wait()
+	return nil
 }
 
 // runCase runs one case and variant and frees its objects.
@@ -156,7 +206,11 @@ type SelfTestOptions struct {
 	Short      bool     // skip the large shapes
 	Validation bool     // enable the validation layer; its errors fail the run
 	Kernels    []string // run only kernels whose name contains one of these
-	Logger     *slog.Logger
+	// Jobs is the number of checks run at once; 0 means one on a CPU
+	// device (its driver already spreads each dispatch over the cores)
+	// and one per core, up to 16, on others.
+	Jobs   int
+	Logger *slog.Logger
 	// Progress, if not nil, is called after each check of each pass
 	// (Passes) with the checks done and planned in that pass.
 	Progress func(pass string, done, total int, r Result)
@@ -188,6 +242,9 @@ func (r Report) Failed() int {
 // optional feature off (the forced portable path), and runs the whole table
 // on both.
 func SelfTest(opts SelfTestOptions) (Report, error) {
+	if opts.Jobs < 0 {
+		return Report{}, fmt.Errorf("kernels: %d jobs: want 0 (the default) or more", opts.Jobs)
+	}
 	inst, err := vk.NewInstance(vk.InstanceOptions{Validation: opts.Validation, Logger: opts.Logger})
 	if err != nil {
 		return Report{}, err
@@ -229,7 +286,19 @@ func runOn(inst *vk.Instance, pd vk.PhysicalDevice, do vk.DeviceOptions, opts Se
 		return nil, fmt.Errorf("kernels: open %s: %w", pd.Name, err)
 	}
 	defer dev.Close()
-	return runChecks(dev, Cases(), opts.Short, opts.Kernels, progress)
+	sel := selection{short: opts.Short, kernels: opts.Kernels, jobs: opts.Jobs}
+	if sel.jobs <= 0 {
+		sel.jobs = defaultJobs(pd.Type)
+	}
+	return runChecks(dev, Cases(), sel, progress)
+}
+
+// defaultJobs is SelfTestOptions.Jobs's default for a device type.
+func defaultJobs(t vk.DeviceType) int {
+	if t == vk.TypeCPU {
+		return 1
+	}
+	return min(runtime.NumCPU(), 16)
 }
 
 func lastMessage(inst *vk.Instance) string {
