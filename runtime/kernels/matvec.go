@@ -118,6 +118,7 @@ type MatVec struct {
 	rows bool    // one row per invocation (the _rows variants)
 	sx   bool    // matvec_rows.comp (_rows_sx and _rows_tx): always one row
 	sg   uint32  // SG specialization constant (matvec_rows.comp)
+	coop uint32  // NROWS of the cooperative layout (matvecRows; BenchmarkMatVecLayout varies it)
 	mm   *matMul // built on first use
 }
 
@@ -150,7 +151,7 @@ func newMatVec(dev *vk.Device, t quant.Type, variant string, glu bool) (*MatVec,
 	if err != nil {
 		return nil, err
 	}
-	k := &MatVec{typ: t, glu: glu, rows: isRows(v.Name), sx: isShuffleRows(v.Name), sg: subgroupSize(dev)}
+	k := &MatVec{typ: t, glu: glu, rows: isRows(v.Name), sx: isShuffleRows(v.Name), sg: subgroupSize(dev), coop: matvecRows}
 	if k.glu && k.sx && k.sg%2 != 0 {
 		return nil, fmt.Errorf("kernels: %s: subgroups of %d lanes cannot hold row pairs: %w", v.Name, k.sg, vk.ErrUnsupported)
 	}
@@ -295,7 +296,7 @@ func (k *MatVec) nrows() uint32 {
 	if k.rows {
 		return laneRows(k.typ)
 	}
-	return matvecRows
+	return k.coop
 }
 
 // consts returns the specialization constants 1.. for batch vectors: NROWS,
