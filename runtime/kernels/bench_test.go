@@ -15,10 +15,16 @@ import (
 // Benchmark shape: a llama-7B-sized projection.
 const benchRows, benchCols = 4096, 4096
 
-// timeDispatch runs record once per b.Loop iteration in its own command
-// buffer and returns the mean GPU time (timestamps) and wall time.
+// timeDispatch runs record once untimed, then once per b.Loop iteration in
+// its own command buffer, and returns the mean GPU time (timestamps) and
+// wall time. The untimed run keeps one-time costs out of the mean, as the
+// kernel report's (Efficiency) warm-up does: lavapipe compiles a pipeline
+// at its first dispatch, and a first run touches cold memory (on lavapipe a
+// 10x Q4_K matvec benchmark measured 0.42 of copy over 2 runs, 0.58 over 20).
 func timeDispatch(b *testing.B, e *env, record func(c *vk.Commands) error) (gpu, wall time.Duration) {
 	b.Helper()
+	_, err := e.run(record)
+	require.NoError(b, err)
 	var total time.Duration
 	n := 0
 	start := time.Now()
