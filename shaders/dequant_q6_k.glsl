@@ -19,8 +19,14 @@ float kd;
 // (row), so dq_group_load reads the 14 uvec4s that cover it and realigns
 // them with selects: an array indexed by the phase would live in memory on
 // lavapipe. dq_g holds its 53 words (words 0..52 of the super-block).
+// DQ_GROUPS_ONLY: rows are whole one-block groups, so matvec_rows.comp
+// compiles no per-unit path, whose run-time unit (dq_unit's scale index,
+// add_unit's window index) kept rb and the x window in memory:
+// matvec_q6_k_rows_tx 4096x4096 went from 0.41-0.45 to 0.92-0.96 of
+// copy's bandwidth.
 #define DQ_HAS_GROUPS
 #define DQ_HAS_GROUP_LOAD
+#define DQ_GROUPS_ONLY
 const uint DQ_G = 1;
 uint dq_g[53];
 #endif

@@ -45,7 +45,13 @@
 // other rows take the per-unit path. dq_group_unit(u) decodes unit u
 // (block u / DQ_UPB) of the group. A format whose groups are not whole
 // uvec4s also defines DQ_HAS_GROUP_LOAD and its own dq_group_load. Both
-// read uvec4s through wload4.
+// read uvec4s through wload4. A format whose groups are one block (DQ_G
+// = 1, so every row is whole groups) may define DQ_GROUPS_ONLY to leave
+// out the per-unit path, which it never takes: that path indexes arrays
+// the group path shares by its run-time unit (xl in add_unit(uw), Q6_K's
+// rb in dq_unit), and lavapipe then keeps those arrays in memory in the
+// whole shader, every store done lane by lane behind an exec-mask branch
+// (perf on the JIT code of Q6_K _rows_tx: about half of its samples).
 //
 // Texels (TEXELS, the _rows_tx variants): lavapipe (Mesa 22.3
 // lp_bld_nir_soa.c) loads a storage-buffer uvec4 as a loop over the lanes
@@ -187,6 +193,7 @@ void main() {
 	add_groups(row, b0, groups);
 	u0 = groups * DQ_G * DQ_UPB;
 #endif
+#ifndef DQ_GROUPS_ONLY
 	uint units = bpr * DQ_UPB;
 	for (uint u = u0; u < units; u += UPW) {
 		load_window(b0, u * DQ_V4);
@@ -197,6 +204,7 @@ void main() {
 			add_unit(uw);
 		}
 	}
+#endif
 #ifdef GLU
 	// Every lane is still active here (tail lanes computed the last row),
 	// as the shuffle needs; the even lane of each pair stores.
