@@ -47,6 +47,19 @@
 // uvec4s also defines DQ_HAS_GROUP_LOAD and its own dq_group_load. Both
 // read uvec4s through wload4.
 //
+// Sub-block scales (DQ_HAS_SUB_SCALES, the K-quants with a min: Q4_K,
+// Q5_K): a unit is DQ_SUBS sub-blocks, each value sc·q − mn with a scale
+// and min per sub-block. The format gives the bare quants (dq_group_q)
+// and each sub-block's (sc, mn) (dq_group_sub) instead of
+// dq_group_unit, and add_group_unit folds them as sc·Σq·x − mn·Σx: the
+// quants go straight into the dot product, no decoded wv[] array lives
+// across the unit (64 ymm registers on lavapipe, where every per-lane
+// float is one), and Σx of a sub-block is shared by the subgroup's rows.
+// Such formats have one-block groups (DQ_G = 1), so their rows have no
+// per-unit path (see main). 4096x4096 decode, BenchmarkMatVec: Q4_K
+// from 0.52-0.56 to 0.85-0.95 of copy's bandwidth, Q5_K from 0.52-0.60
+// to 0.93-1.07.
+//
 // Texels (TEXELS, the _rows_tx variants): lavapipe (Mesa 22.3
 // lp_bld_nir_soa.c) loads a storage-buffer uvec4 as a loop over the lanes
 // with, per component, an exec-mask branch, a bounds check and a scalar
@@ -141,6 +154,56 @@ void add_unit(uint uw) {
 }
 
 #ifdef DQ_HAS_GROUPS
+#ifdef DQ_HAS_SUB_SCALES
+// xv returns vec4 w of the window of vector b (the same in every lane).
+vec4 xv(uint b, uint w) {
+	return subgroupShuffle(xl[b * XL + w / SG], w % SG);
+}
+
+// xsum returns the sum of the window's vec4s [w0, w0+n) of vector b, the
+// same in every lane: each lane adds the ones it loaded, then the lanes'
+// sums are gathered by shuffles at constant lanes (permutes on lavapipe; a
+// butterfly of subgroupShuffleXor, whose lane index lavapipe does not
+// fold, made Q4_K 2.5 times slower).
+float xsum(uint b, uint w0, uint n) {
+	float s = 0.0;
+	[[unroll]] for (uint m = 0; m < XL; m++) {
+		vec4 v = xl[b * XL + m];
+		uint w = m * SG + gl_SubgroupInvocationID;
+		s += mix(0.0, (v.x + v.y) + (v.z + v.w), w - w0 < n);
+	}
+	float t = 0.0;
+	[[unroll]] for (uint l = 0; l < SG; l++) {
+		t += subgroupShuffle(s, l);
+	}
+	return t;
+}
+
+// add_group_unit adds unit c of the group in dq_g times the window's unit
+// uw to acc, one sub-block at a time: Σ(sc·q − mn)·x = sc·Σq·x − mn·Σx, so
+// the quants go straight into the dot product unscaled (no wv[] array)
+// and Σx, shared by all rows, costs one subgroup sum per sub-block.
+void add_group_unit(uint c, uint uw) {
+	const uint SV = DQ_V4 / DQ_SUBS; // vec4s per sub-block
+	[[unroll]] for (uint j = 0; j < DQ_SUBS; j++) {
+		float s[BATCH];
+		[[unroll]] for (uint b = 0; b < BATCH; b++) {
+			s[b] = 0.0;
+		}
+		[[unroll]] for (uint k = 0; k < SV; k++) {
+			vec4 q = dq_group_q(c, j * SV + k);
+			[[unroll]] for (uint b = 0; b < BATCH; b++) {
+				s[b] += dot(q, xv(b, uw * DQ_V4 + j * SV + k));
+			}
+		}
+		vec2 sm = dq_group_sub(c, j);
+		[[unroll]] for (uint b = 0; b < BATCH; b++) {
+			acc[b] += sm.x * s[b] - sm.y * xsum(b, uw * DQ_V4 + j * SV, SV);
+		}
+	}
+}
+#endif
+
 #ifndef DQ_HAS_GROUP_LOAD
 // dq_group_load loads group g (row·groups + gi in add_groups) into dq_g.
 void dq_group_load(uint g) {
@@ -164,8 +227,12 @@ void add_groups(uint row, uint b0, uint groups) {
 		[[unroll]] for (uint w = 0; w < units / UPW; w++) {
 			load_window(b0, (gi * units + w * UPW) * DQ_V4);
 			[[unroll]] for (uint uw = 0; uw < UPW; uw++) {
+#ifdef DQ_HAS_SUB_SCALES
+				add_group_unit(w * UPW + uw, uw);
+#else
 				dq_group_unit(w * UPW + uw);
 				add_unit(uw);
+#endif
 			}
 		}
 	}
@@ -180,6 +247,15 @@ void main() {
 		acc[b] = 0.0;
 	}
 	uint bpr = p.cols / DQ_QK;
+#ifdef DQ_HAS_SUB_SCALES
+	// One block per group: every row is whole groups, so there is no
+	// per-unit path. Its rolled loop indexes xl with a run-time unit, which
+	// makes lavapipe keep the window in memory and store it lane by lane
+	// under the exec mask (an extract, test and branch per lane and
+	// component) everywhere, the group path included: dropping it took
+	// Q4_K's JIT code from ~7500 to ~2900 instructions.
+	add_groups(row, b0, bpr);
+#else
 	uint u0 = 0; // first unit left for the per-unit path
 #ifdef DQ_HAS_GROUPS
 	// A loop, not a branch: lavapipe skips a loop no lane enters.
@@ -197,6 +273,7 @@ void main() {
 			add_unit(uw);
 		}
 	}
+#endif
 #ifdef GLU
 	// Every lane is still active here (tail lanes computed the last row),
 	// as the shuffle needs; the even lane of each pair stores.
