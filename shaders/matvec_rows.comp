@@ -270,7 +270,10 @@ void main() {
 			uint blk = row * bpr + (u + uw) / DQ_UPB;
 			dq_head(blk);
 			dq_unit(blk, (u + uw) % DQ_UPB);
-			add_unit(uw);
+			// A constant unit where a window is one unit: a run-time uw
+			// indexes xl (add_unit), and lavapipe then keeps the window
+			// in memory (see DQ_HAS_SUB_SCALES above).
+			add_unit(UPW == 1u ? 0u : uw);
 		}
 	}
 #endif
