@@ -249,11 +249,12 @@ void main() {
 	uint bpr = p.cols / DQ_QK;
 #ifdef DQ_HAS_SUB_SCALES
 	// One block per group: every row is whole groups, so there is no
-	// per-unit path. Its rolled loop indexes xl with a run-time unit, which
-	// makes lavapipe keep the window in memory and store it lane by lane
-	// under the exec mask (an extract, test and branch per lane and
-	// component) everywhere, the group path included: dropping it took
-	// Q4_K's JIT code from ~7500 to ~2900 instructions.
+	// per-unit path. Compiled in, though never entered, it cost: with a
+	// run-time unit indexing xl, lavapipe kept the window in memory and
+	// stored it lane by lane under the exec mask (an extract, test and
+	// branch per lane and component) everywhere, the group path included
+	// (Q4_K's JIT code ~7500 instructions, ~2900 without); with the
+	// constant unit below, still ~4600 and some lane-by-lane stores.
 	add_groups(row, b0, bpr);
 #else
 	uint u0 = 0; // first unit left for the per-unit path
