@@ -56,9 +56,10 @@
 // across the unit (64 ymm registers on lavapipe, where every per-lane
 // float is one), and Σx of a sub-block is shared by the subgroup's rows.
 // Such formats have one-block groups (DQ_G = 1), so their rows have no
-// per-unit path (see main). 4096x4096 decode, BenchmarkMatVec: Q4_K
-// from 0.52-0.56 to 0.85-0.95 of copy's bandwidth, Q5_K from 0.52-0.60
-// to 0.93-1.07.
+// per-unit path (see main). 4096x4096 decode, BenchmarkMatVec, median
+// ratio-to-copy of alternating runs: Q4_K 0.51 -> 0.64 with the folding
+// alone -> 0.84 without the per-unit path, Q5_K 0.56 -> 0.71 -> 0.99;
+// the gate/up pairs 0.53 -> 0.84 (Q4_K), 0.56 -> 0.96 (Q5_K).
 //
 // Texels (TEXELS, the _rows_tx variants): lavapipe (Mesa 22.3
 // lp_bld_nir_soa.c) loads a storage-buffer uvec4 as a loop over the lanes
