@@ -1,7 +1,8 @@
 // dequant_kscale.glsl: the packed 6-bit sub-block scales and mins of Q4_K
 // and Q5_K. Include-only; the includer sets
 // kdm (d, dmin) and fills kscale[0..3) with the 12 scale bytes of the
-// block (three words).
+// block (three words), and declares dq_g first where it defines
+// DQ_HAS_SUB_SCALES.
 //
 // Sub-blocks 0-3 keep their scale in the low six bits of bytes 0-3 and
 // their min in bytes 4-7; sub-blocks 4-7 take four low bits from bytes
@@ -35,3 +36,12 @@ uvec2 kscale_min(uint j) {
 vec4 k_scales(uint c) {
 	return vec4(vec2(kscale_min(2u * c)) * kdm, vec2(kscale_min(2u * c + 1u)) * kdm);
 }
+
+#ifdef DQ_HAS_SUB_SCALES
+// dq_group_sub (matvec_rows.comp) returns sub-block j (0, 1) of unit c's
+// d·scale and dmin·min, for the super-block in dq_g.
+vec2 dq_group_sub(uint c, uint j) {
+	k_head(dq_g[0], dq_g[1], dq_g[2], dq_g[3]);
+	return vec2(kscale_min(2u * c + j)) * kdm;
+}
+#endif

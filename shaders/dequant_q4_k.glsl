@@ -7,16 +7,19 @@ const uint DQ_N = 64;
 const uint DQ_UPB = 4;
 vec4 wv[16];
 float wd = 1.0;
-#include "dequant_kscale.glsl"
 
 #ifdef DQ_GROUPS
 // Groups (matvec_rows.comp): a super-block is 9 whole uvec4s, so every row
 // starts 16-byte aligned and is read one super-block per group.
 #define DQ_HAS_GROUPS
+#define DQ_HAS_SUB_SCALES
+#define DQ_GROUPS_ONLY
+const uint DQ_SUBS = 2;
 const uint DQ_G = 1;
 const uint DQ_GV = 9;
 uint dq_g[DQ_GV * 4];
 #endif
+#include "dequant_kscale.glsl"
 
 void dq_head(uint blk) {
 	uint base = blk * 36u;
@@ -40,12 +43,10 @@ void dq_unit(uint blk, uint c) {
 }
 
 #ifdef DQ_HAS_GROUPS
-// dq_group_unit decodes unit c of the super-block in dq_g.
-void dq_group_unit(uint c) {
-	k_head(dq_g[0], dq_g[1], dq_g[2], dq_g[3]);
-	vec4 s = k_scales(c);
-	DQ_UNROLL for (uint k = 0; k < 8; k++) {
-		k4_word(s, k, dq_g[4u + 8u * c + k]);
-	}
+// dq_group_q returns the quants of vec4 k (0..16) of unit c of the
+// super-block in dq_g: k < 8 are word k's low nibbles, the rest word k-8's
+// high ones.
+vec4 dq_group_q(uint c, uint k) {
+	return nibbles(dq_g[4u + 8u * c + k % 8u], k < 8u ? 0u : 4u);
 }
 #endif

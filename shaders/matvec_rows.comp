@@ -53,6 +53,20 @@
 // whole shader, every store done lane by lane behind an exec-mask branch
 // (perf on the JIT code of Q6_K _rows_tx: about half of its samples).
 //
+// Sub-block scales (DQ_HAS_SUB_SCALES, the K-quants with a min: Q4_K,
+// Q5_K): a unit is DQ_SUBS sub-blocks, each value sc·q − mn with a scale
+// and min per sub-block. The format gives the bare quants (dq_group_q)
+// and each sub-block's (sc, mn) (dq_group_sub) instead of
+// dq_group_unit, and add_group_unit folds them as sc·Σq·x − mn·Σx: the
+// quants go straight into the dot product, no decoded wv[] array lives
+// across the unit (64 ymm registers on lavapipe, where every per-lane
+// float is one), and Σx of a sub-block is shared by the subgroup's rows.
+// Such formats have one-block groups (DQ_G = 1) and also define
+// DQ_GROUPS_ONLY. 4096x4096 decode, BenchmarkMatVec, median
+// ratio-to-copy of alternating runs: Q4_K 0.51 -> 0.64 with the folding
+// alone -> 0.84 without the per-unit path, Q5_K 0.56 -> 0.71 -> 0.99;
+// the gate/up pairs 0.53 -> 0.84 (Q4_K), 0.56 -> 0.96 (Q5_K).
+//
 // Texels (TEXELS, the _rows_tx variants): lavapipe (Mesa 22.3
 // lp_bld_nir_soa.c) loads a storage-buffer uvec4 as a loop over the lanes
 // with, per component, an exec-mask branch, a bounds check and a scalar
@@ -147,6 +161,56 @@ void add_unit(uint uw) {
 }
 
 #ifdef DQ_HAS_GROUPS
+#ifdef DQ_HAS_SUB_SCALES
+// xv returns vec4 w of the window of vector b (the same in every lane).
+vec4 xv(uint b, uint w) {
+	return subgroupShuffle(xl[b * XL + w / SG], w % SG);
+}
+
+// xsum returns the sum of the window's vec4s [w0, w0+n) of vector b, the
+// same in every lane: each lane adds the ones it loaded, then the lanes'
+// sums are gathered by shuffles at constant lanes (permutes on lavapipe; a
+// butterfly of subgroupShuffleXor, whose lane index lavapipe does not
+// fold, made Q4_K 2.5 times slower).
+float xsum(uint b, uint w0, uint n) {
+	float s = 0.0;
+	[[unroll]] for (uint m = 0; m < XL; m++) {
+		vec4 v = xl[b * XL + m];
+		uint w = m * SG + gl_SubgroupInvocationID;
+		s += mix(0.0, (v.x + v.y) + (v.z + v.w), w - w0 < n);
+	}
+	float t = 0.0;
+	[[unroll]] for (uint l = 0; l < SG; l++) {
+		t += subgroupShuffle(s, l);
+	}
+	return t;
+}
+
+// add_group_unit adds unit c of the group in dq_g times the window's unit
+// uw to acc, one sub-block at a time: Σ(sc·q − mn)·x = sc·Σq·x − mn·Σx, so
+// the quants go straight into the dot product unscaled (no wv[] array)
+// and Σx, shared by all rows, costs one subgroup sum per sub-block.
+void add_group_unit(uint c, uint uw) {
+	const uint SV = DQ_V4 / DQ_SUBS; // vec4s per sub-block
+	[[unroll]] for (uint j = 0; j < DQ_SUBS; j++) {
+		float s[BATCH];
+		[[unroll]] for (uint b = 0; b < BATCH; b++) {
+			s[b] = 0.0;
+		}
+		[[unroll]] for (uint k = 0; k < SV; k++) {
+			vec4 q = dq_group_q(c, j * SV + k);
+			[[unroll]] for (uint b = 0; b < BATCH; b++) {
+				s[b] += dot(q, xv(b, uw * DQ_V4 + j * SV + k));
+			}
+		}
+		vec2 sm = dq_group_sub(c, j);
+		[[unroll]] for (uint b = 0; b < BATCH; b++) {
+			acc[b] += sm.x * s[b] - sm.y * xsum(b, uw * DQ_V4 + j * SV, SV);
+		}
+	}
+}
+#endif
+
 #ifndef DQ_HAS_GROUP_LOAD
 // dq_group_load loads group g (row·groups + gi in add_groups) into dq_g.
 void dq_group_load(uint g) {
@@ -170,8 +234,12 @@ void add_groups(uint row, uint b0, uint groups) {
 		[[unroll]] for (uint w = 0; w < units / UPW; w++) {
 			load_window(b0, (gi * units + w * UPW) * DQ_V4);
 			[[unroll]] for (uint uw = 0; uw < UPW; uw++) {
+#ifdef DQ_HAS_SUB_SCALES
+				add_group_unit(w * UPW + uw, uw);
+#else
 				dq_group_unit(w * UPW + uw);
 				add_unit(uw);
+#endif
 			}
 		}
 	}
@@ -186,6 +254,16 @@ void main() {
 		acc[b] = 0.0;
 	}
 	uint bpr = p.cols / DQ_QK;
+#ifdef DQ_GROUPS_ONLY
+	// One block per group: every row is whole groups. The per-unit path,
+	// compiled in though never entered, cost everywhere: with a run-time
+	// unit indexing xl, lavapipe kept the window in memory and stored it
+	// lane by lane under the exec mask (an extract, test and branch per
+	// lane and component), the group path included (Q4_K's JIT code ~7500
+	// instructions, ~2900 without; with the constant unit below, still
+	// ~4600 and some lane-by-lane stores).
+	add_groups(row, b0, bpr);
+#else
 	uint u0 = 0; // first unit left for the per-unit path
 #ifdef DQ_HAS_GROUPS
 	// A loop, not a branch: lavapipe skips a loop no lane enters.
@@ -193,7 +271,6 @@ void main() {
 	add_groups(row, b0, groups);
 	u0 = groups * DQ_G * DQ_UPB;
 #endif
-#ifndef DQ_GROUPS_ONLY
 	uint units = bpr * DQ_UPB;
 	for (uint u = u0; u < units; u += UPW) {
 		load_window(b0, u * DQ_V4);
@@ -201,7 +278,10 @@ void main() {
 			uint blk = row * bpr + (u + uw) / DQ_UPB;
 			dq_head(blk);
 			dq_unit(blk, (u + uw) % DQ_UPB);
-			add_unit(uw);
+			// A constant unit where a window is one unit: a run-time uw
+			// indexes xl (add_unit), and lavapipe then keeps the window
+			// in memory (see DQ_GROUPS_ONLY above).
+			add_unit(UPW == 1u ? 0u : uw);
 		}
 	}
 #endif
