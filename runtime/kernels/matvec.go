@@ -34,20 +34,19 @@ const laneRowsFloat = 4
 
 // MatMulMin is the smallest batch that Record hands to the tiled matmul
 // kernel on GPUs; smaller batches use the matvec kernel, which streams the
-// weights once per MaxBatch vectors. CPU devices use other thresholds (see
-// MatVec.MatMulMin).
+// weights once per MaxBatch vectors. CPU devices never take the tiled
+// kernel (see cpuMatMulMin).
 const MatMulMin = 9
 
-// Crossovers measured on lavapipe (BenchmarkMatMulCrossover, 1024×4096):
-// the _rows matvec keeps MaxBatch vectors and, for float formats, four rows
-// in registers, so it beats the shared-memory tiles (barriers are costly
-// there) for float weights at every batch measured (up to 64: about 2×
-// faster), and for block formats up to 16 vectors (Q4_K: 12 vs 16 ms per
-// vector at 16, 15 vs 10 at 32; Q8_0 wins with matmul from 9).
-const (
-	cpuMatMulMinBlock = 32
-	cpuMatMulMinFloat = 1 << 30
-)
+// cpuMatMulMin is MatMulMin on CPU devices: never. On lavapipe
+// (BenchmarkMatMulCrossover, 1024×4096, µs per vector) the _rows matvecs,
+// which keep MaxBatch vectors (and, for float formats, four rows) in
+// registers, beat the shared-memory tiles (barriers are costly there) at
+// every batch measured: float weights about 2× at 64 vectors, and block
+// formats, since the texel and K-quant group work, about 6× (at 64: Q4_K
+// 226–248 vs 1379–1408, Q8_0 224 vs 1516, Q6_K 267 vs 1984; before it the
+// tiles won from 32 vectors for Q4_K and from 9 for Q8_0).
+const cpuMatMulMin = 1 << 30
 
 // WeightTypes lists the weight formats the GPU kernels read.
 var WeightTypes = []quant.Type{
@@ -278,13 +277,10 @@ func (k *MatVec) recordMatVec(c *vk.Commands, set *vk.DescriptorSet, p MatVecPus
 // MatMulMin returns the smallest batch that Record computes with the tiled
 // matmul kernel on this device.
 func (k *MatVec) MatMulMin() uint32 {
-	switch {
-	case k.dev.Physical().Type != vk.TypeCPU:
-		return MatMulMin
-	case k.typ.BlockSize() == 1:
-		return cpuMatMulMinFloat
+	if k.dev.Physical().Type == vk.TypeCPU {
+		return cpuMatMulMin
 	}
-	return cpuMatMulMinBlock
+	return MatMulMin
 }
 
 // nrows returns the NROWS specialization constant of the variant in use

@@ -56,9 +56,9 @@ func TestWeightKernels(t *testing.T) {
 }
 
 // TestMatVecRecordPicksMatMul checks that Record, the engine's entry point,
-// gives the same products below and above MatMulMin, through both kernels
-// (on CPU devices both types take _rows_tx, whose sets, texel views
-// included, the matmul binds).
+// gives correct products below and above MatMulMin and builds the tiled
+// kernel only from the device's MatMulMin (GPUs: MatMulMin; CPU devices:
+// never, so there every batch runs the matvec).
 func TestMatVecRecordPicksMatMul(t *testing.T) {
 	dev := vktest.Device(t)
 	e, err := newEnv(dev)
@@ -67,9 +67,9 @@ func TestMatVecRecordPicksMatMul(t *testing.T) {
 	for _, typ := range []quant.Type{quant.Q4_K, quant.Q8_0} {
 		probe, err := NewMatVec(dev, typ, "")
 		require.NoError(t, err)
-		least := int(probe.MatMulMin())
+		least := int(probe.MatMulMin()) // MatMulMin on GPUs, never on CPU devices
 		probe.Close()
-		for _, n := range []int{least - 1, least, least + 8} {
+		for _, n := range []int{MatMulMin - 1, MatMulMin, MatMulMin + 8, 64} {
 			t.Run(fmt.Sprintf("%v/%d", typ, n), func(t *testing.T) {
 				defer e.close()
 				k, err := NewMatVec(dev, typ, "")
