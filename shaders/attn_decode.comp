@@ -19,7 +19,8 @@
 // Push constants:    uint rows; uint q_stride; uint o_stride; uint splits;
 //                    float scale (score multiplier, 1/√HEAD_DIM)   (kernels.DecodePush)
 // Defines:           KV_F32 | KV_F16 | KV_INT8; SUBGROUP (subgroup reductions);
-//                    LANES (one invocation per item, below)
+//                    LANES (one invocation per item, below); TEXELS (one
+//                    subgroup per item, K/V as texels: attn_decode_tx.glsl)
 // An item is split i%splits of KV head (i/splits)%KV_HEADS of row
 // i/splits/KV_HEADS, for i < rows·KV_HEADS·splits.
 //
@@ -68,8 +69,10 @@ layout(set = 0, binding = 4) writeonly buffer Dst { float dst[]; };
 
 #define NEG_INF uintBitsToFloat(0xff800000u)
 
-#ifdef LANES
+#if defined(LANES)
 #include "attn_decode_lanes.glsl"
+#elif defined(TEXELS)
+#include "attn_decode_tx.glsl"
 #else
 #include "reduce.glsl"
 
@@ -262,4 +265,4 @@ void main() {
 	}
 	write_out(row, kvh, split);
 }
-#endif // LANES
+#endif // LANES, TEXELS

@@ -177,12 +177,15 @@ var baseVariants = []Variant{
 	portable("attn_decode_f32", "attn_decode.comp", "KV_F32"),
 	fast("attn_decode_f32_sg", "attn_decode.comp", SubgroupArithmetic, "KV_F32"),
 	portable("attn_decode_f32_lanes", "attn_decode.comp", "KV_F32", "LANES"),
+	withTexels(fast("attn_decode_f32_tx", "attn_decode.comp", SubgroupShuffle|TexelBuffer, "KV_F32"), 3),
 	portable("attn_decode_f16", "attn_decode.comp", "KV_F16"),
 	fast("attn_decode_f16_sg", "attn_decode.comp", SubgroupArithmetic, "KV_F16"),
 	portable("attn_decode_f16_lanes", "attn_decode.comp", "KV_F16", "LANES"),
+	withTexels(fast("attn_decode_f16_tx", "attn_decode.comp", SubgroupShuffle|TexelBuffer, "KV_F16"), 3),
 	portable("attn_decode_int8", "attn_decode.comp", "KV_INT8"),
 	fast("attn_decode_int8_sg", "attn_decode.comp", SubgroupArithmetic, "KV_INT8"),
 	portable("attn_decode_int8_lanes", "attn_decode.comp", "KV_INT8", "LANES"),
+	withTexels(fast("attn_decode_int8_tx", "attn_decode.comp", SubgroupShuffle|TexelBuffer, "KV_INT8"), 3),
 	portable("attn_reduce", "attn_reduce.comp"),
 	portable("attn_prefill_f32", "attn_prefill.comp", "KV_F32"),
 	portable("attn_prefill_f16", "attn_prefill.comp", "KV_F16"),
@@ -217,6 +220,13 @@ func fast(name, src string, f Feature, defines ...string) Variant {
 		v.Defines = append(v.Defines, "TEXELS")
 		v.Texels = 2 // matvec_rows.comp: the weights and x
 	}
+	return v
+}
+
+// withTexels sets the texel bindings of v to views of its storage
+// bindings 0..n-1 (fast gives matvec_rows.comp's two).
+func withTexels(v Variant, n int) Variant {
+	v.Texels = n
 	return v
 }
 

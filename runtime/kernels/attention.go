@@ -82,12 +82,14 @@ func AttnMeta(rows []AttnRow) []int32 {
 // own sequence (attn_decode.comp). An item is one (row, KV head, split): it
 // reads each K/V vector of its chunk once for the group's query heads.
 // Tiled, one workgroup serves one item; in the lanes layout (small head
-// dims) one invocation does. With Splits > 1 it writes partial results
-// that Reduce merges (flash-decoding).
+// dims) one invocation does; in the texel layout (CPU devices) one
+// subgroup of txLanes invocations does. With Splits > 1 it writes partial
+// results that Reduce merges (flash-decoding).
 type Decode struct {
 	*program
 	shape AttnShape
 	lanes bool // one invocation per item (the _lanes variants)
+	tx    bool // one subgroup per item, K/V as texels (the _tx variants)
 }
 
 // lanesMaxHeadDim is the largest head dim of the lanes layout, which
@@ -99,30 +101,37 @@ type Decode struct {
 // spill, and lavapipe takes seconds to compile the unrolled loops.
 const lanesMaxHeadDim = 16
 
+// txLanes is the texel layout's workgroup, one subgroup: lavapipe's
+// subgroup (8 lanes of a 256-bit register). txMaxValues bounds the query
+// values (GROUP·HEAD_DIM) it keeps in a subgroup's registers, 2·512/8
+// floats per lane with the accumulators: at 1024 (8 query heads of 128
+// values over one KV head) lavapipe (Mesa 22.3.6, LLVM 15) returned wrong
+// outputs (NMSE about 0.5 against the CPU) where 8 heads of 64 and 4 of
+// 128 were exact; not understood, so those shapes keep the tiled kernel.
+const (
+	txLanes     = 8
+	txMaxValues = 512
+)
+
 // NewDecode builds decode attention for shape; variant "" picks the best
-// for dev: the lanes layout for head dims up to lanesMaxHeadDim, else the
-// tiled kernel's first variant the device's features allow.
+// for dev: the lanes layout for head dims up to lanesMaxHeadDim, else on
+// CPU devices the texel layout where txFits, else the tiled kernel's
+// first variant the device's features allow.
 func NewDecode(dev *vk.Device, s AttnShape, variant string) (*Decode, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	name := attnKernel("attn_decode", s.Layout.Type)
-	if variant == "" && s.Layout.HeadDim <= lanesMaxHeadDim {
-		variant = name + "_lanes"
-	}
-	lanes := strings.HasSuffix(variant, "_lanes")
-	if lanes {
-		if s.Layout.HeadDim > lanesMaxHeadDim {
-			return nil, fmt.Errorf("kernels: %s: head dim %d over %d: %w", variant, s.Layout.HeadDim, lanesMaxHeadDim, vk.ErrUnsupported)
-		}
-		name = attnKernel("attn_decode_lanes", s.Layout.Type)
+	name, variant, err := decodeKernel(dev, s, variant)
+	if err != nil {
+		return nil, err
 	}
 	sp, err := lookupSpec(name)
 	if err != nil {
 		return nil, err
 	}
 	g, wg := s.Group(), int(sp.wg)
-	if !lanes {
+	lanes, tx := strings.HasSuffix(variant, "_lanes"), strings.HasSuffix(variant, "_tx")
+	if !lanes && !tx {
 		if err := checkShared(dev, name, 4*(g*s.Layout.HeadDim+2*g*wg+6*wg)); err != nil {
 			return nil, err
 		}
@@ -132,7 +141,47 @@ func NewDecode(dev *vk.Device, s AttnShape, variant string) (*Decode, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Decode{p, s, lanes}, nil
+	return &Decode{p, s, lanes, tx}, nil
+}
+
+// decodeKernel returns the kernel (spec) name of variant for s, choosing
+// the variant when it is "", and fails with ErrUnsupported when the
+// variant's layout cannot serve s.
+func decodeKernel(dev *vk.Device, s AttnShape, variant string) (string, string, error) {
+	name := attnKernel("attn_decode", s.Layout.Type)
+	switch {
+	case variant == "" && s.Layout.HeadDim <= lanesMaxHeadDim:
+		variant = name + "_lanes"
+	case variant == "" && dev.Physical().Type == vk.TypeCPU && txFits(dev, s):
+		variant = name + "_tx"
+	}
+	switch {
+	case strings.HasSuffix(variant, "_lanes"):
+		if s.Layout.HeadDim > lanesMaxHeadDim {
+			return "", "", fmt.Errorf("kernels: %s: head dim %d over %d: %w", variant, s.Layout.HeadDim, lanesMaxHeadDim, vk.ErrUnsupported)
+		}
+		return attnKernel("attn_decode_lanes", s.Layout.Type), variant, nil
+	case strings.HasSuffix(variant, "_tx"):
+		if !txFits(dev, s) {
+			return "", "", fmt.Errorf("kernels: %s: shape %v, subgroup %d: %w", variant, s.Layout, subgroupSize(dev), vk.ErrUnsupported)
+		}
+		return attnKernel("attn_decode_tx", s.Layout.Type), variant, nil
+	}
+	return name, variant, nil
+}
+
+// txFits reports whether the texel layout serves s on dev: shuffles and
+// texel views of any storage range, a subgroup that holds the workgroup,
+// whole 16-byte texels per K/V vector and block, and at most txMaxValues
+// query values per KV head.
+func txFits(dev *vk.Device, s AttnShape) bool {
+	return dev.Features().SubgroupShuffle && texelViewsCover(dev) && subgroupSize(dev) >= txLanes && s.txShape()
+}
+
+// txShape reports the shape conditions of txFits.
+func (s AttnShape) txShape() bool {
+	l := s.Layout
+	return l.ValueOffset(0, 1)%vk.TexelSize == 0 && l.BlockBytes()%vk.TexelSize == 0 && s.Group()*l.HeadDim <= txMaxValues
 }
 
 // Shape returns the attention shape.

@@ -106,6 +106,10 @@ func attnCases() []Case {
 				cs = append(cs, Case{Kernel: attnKernel("attn_decode_lanes", t), Shape: s.String(), Bound: boundAttn,
 					Large: s.large, run: decodeCase(t, s, false)})
 			}
+			if (AttnShape{Layout: s.layout(t), Heads: s.heads}).txShape() {
+				cs = append(cs, Case{Kernel: attnKernel("attn_decode_tx", t), Shape: s.String(), Bound: boundAttn,
+					Large: s.large, run: decodeCase(t, s, false)})
+			}
 		}
 		for _, s := range prefillShapes {
 			cs = append(cs, Case{Kernel: attnKernel("attn_prefill", t), Shape: s.String(), Bound: boundAttn,

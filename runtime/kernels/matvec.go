@@ -173,9 +173,7 @@ func newMatVec(dev *vk.Device, t quant.Type, variant string, glu bool) (*MatVec,
 // allows.
 func cpuVariant(dev *vk.Device, name string, glu bool) string {
 	_, err := shaders.Lookup(name + "_rows_tx")
-	lim := dev.Limits()
-	texels := err == nil && dev.MaxTexelViewSize() >= uint64(lim.MaxStorageBufferRange) &&
-		lim.MinTexelBufferOffsetAlignment <= lim.MinStorageBufferOffsetAlignment
+	texels := err == nil && texelViewsCover(dev)
 	switch shuffle := dev.Features().SubgroupShuffle && (!glu || subgroupSize(dev)%2 == 0); {
 	case shuffle && texels:
 		return name + "_rows_tx"
@@ -185,6 +183,15 @@ func cpuVariant(dev *vk.Device, name string, glu bool) string {
 		return ""
 	}
 	return name + "_rows"
+}
+
+// texelViewsCover reports whether any range a storage descriptor takes
+// also makes a texel view: its size fits and its offset alignment
+// suffices.
+func texelViewsCover(dev *vk.Device) bool {
+	lim := dev.Limits()
+	return dev.MaxTexelViewSize() >= uint64(lim.MaxStorageBufferRange) &&
+		lim.MinTexelBufferOffsetAlignment <= lim.MinStorageBufferOffsetAlignment
 }
 
 // isRows reports whether variant uses a one-row-per-invocation layout.
