@@ -36,7 +36,7 @@
 layout(set = 0, binding = 6) uniform usamplerBuffer kt;
 layout(set = 0, binding = 7) uniform usamplerBuffer vt;
 
-const uint SG = WG;
+const uint SG = 8; // lavapipe's subgroup; WG must equal it
 const uint TEXEL_VALUES = 16 / KV_VALUE_BYTES;
 const uint QV = TEXEL_VALUES / 4;                 // vec4s per texel
 const uint VEC_TEXELS = HEAD_DIM / TEXEL_VALUES;  // texels per vector
@@ -47,7 +47,8 @@ vec4 q_x[GROUP * U];   // this lane's texels of the queries, times scale
 vec4 acc_x[GROUP * U]; // Σ e^(s-m)·v of this lane's texels
 float m_x[GROUP];      // running max score (the same in every lane)
 float l_x[GROUP];      // Σ e^(s-m) over this lane's tokens
-float part_x[GROUP * SG]; // the batch's score shares, then reductions
+vec4 part_lo[GROUP];   // the batch's score shares, tokens 0-3 and 4-7
+vec4 part_hi[GROUP];
 uint tw_x[SG];         // each token's first texel, per batch
 float pv_x[GROUP];     // this lane's token's probability times V scale
 uint tab_x;            // the row's block table offset in meta
@@ -69,8 +70,8 @@ uint lane_texel(uint m) {
 	return min(gl_SubgroupInvocationID + m * SG, VEC_TEXELS - 1);
 }
 
-// scores_batch fills part_x[g·SG + j] with this lane's share of token j's
-// score for query head g, j < SG.
+// scores_batch fills part_lo[g][j] (j < 4) and part_hi[g][j-4] with this
+// lane's share of token j's score for query head g.
 void scores_batch() {
 	[[unroll]] for (uint j = 0; j < SG; j++) {
 		vec4 d[GROUP];
@@ -87,37 +88,42 @@ void scores_batch() {
 			}
 		}
 		[[unroll]] for (uint g = 0; g < GROUP; g++) {
-			part_x[g * SG + j] = d[g].x + d[g].y + d[g].z + d[g].w;
+			float v = d[g].x + d[g].y + d[g].z + d[g].w;
+			if (j < 4) {
+				part_lo[g][j] = v;
+			} else {
+				part_hi[g][j - 4] = v;
+			}
 		}
 	}
 }
 
-// transpose_sum returns, in lane j, Σ over lanes of part_x[g·SG + j]: each
-// step keeps the half of the tokens whose bit h matches the lane's and
-// adds the partner's share of them.
+// transpose_sum returns, in lane j, the sum over lanes of token j's
+// shares of head g: each step keeps the half of the tokens whose bit
+// matches the lane's and adds the partner's shares of them. Written out
+// for SG = 8 with vectors, not as a loop over an array: lavapipe kept
+// such an array in memory and stored and gathered it lane by lane (perf
+// on the JIT code: most samples, and f32, f16 and int8 ran at the same
+// speed).
 float transpose_sum(uint g) {
-	[[unroll]] for (uint h = SG / 2; h > 0; h /= 2) {
-		bool hi = (gl_SubgroupInvocationID & h) != 0;
-		[[unroll]] for (uint i = 0; i < h; i++) {
-			float lo_v = part_x[g * SG + i], hi_v = part_x[g * SG + i + h];
-			part_x[g * SG + i] = (hi ? hi_v : lo_v) + subgroupShuffleXor(hi ? lo_v : hi_v, h);
-		}
-	}
-	return part_x[g * SG];
+	uint lane = gl_SubgroupInvocationID;
+	bool b4 = (lane & 4u) != 0, b2 = (lane & 2u) != 0, b1 = (lane & 1u) != 0;
+	vec4 lo = part_lo[g], hi = part_hi[g];
+	vec4 r4 = (b4 ? hi : lo) + subgroupShuffleXor(b4 ? lo : hi, 4);
+	vec2 r2 = (b2 ? r4.zw : r4.xy) + subgroupShuffleXor(b2 ? r4.xy : r4.zw, 2);
+	return (b1 ? r2.y : r2.x) + subgroupShuffleXor(b1 ? r2.x : r2.y, 1);
 }
 
 float lanes_max(float v) {
-	[[unroll]] for (uint h = SG / 2; h > 0; h /= 2) {
-		v = max(v, subgroupShuffleXor(v, h));
-	}
-	return v;
+	v = max(v, subgroupShuffleXor(v, 4));
+	v = max(v, subgroupShuffleXor(v, 2));
+	return max(v, subgroupShuffleXor(v, 1));
 }
 
 float lanes_sum(float v) {
-	[[unroll]] for (uint h = SG / 2; h > 0; h /= 2) {
-		v += subgroupShuffleXor(v, h);
-	}
-	return v;
+	v += subgroupShuffleXor(v, 4);
+	v += subgroupShuffleXor(v, 2);
+	return v + subgroupShuffleXor(v, 1);
 }
 
 // accumulate_batch adds p·v of the batch's tokens, pv_x[g] holding this
