@@ -225,29 +225,41 @@ func (k *Decode) Record(c *vk.Commands, set *vk.DescriptorSet, p DecodePush) err
 // enough that each workgroup streams several tiles. The lanes layout's
 // items are single invocations, cheap to loop over tokens and costly to
 // merge (the reduce dispatch, a barrier, and partials out and back in),
-// so it splits only long contexts.
+// so it splits only long contexts. So does the texel layout (CPU
+// devices), only to give a CPU's threads enough items: on 2 cores,
+// 32/8 heads × 128, one row, the merge cost 200-350 µs at ctx 1024 (one
+// chunk: 460-480 µs; 2 or 4: 670-800 µs, f16 and int8) and nothing won
+// back at ctx 4096 (1.5-2.0 ms either way; BenchmarkAttention).
 const (
 	splitTargetGroups = 256
 	splitMinTokens    = 64
 	maxSplits         = 64
 	lanesMinTokens    = 1024
+	txTargetItems     = 16
+	txMinTokens       = 2048
 )
 
 // Splits chooses the split count for rows rows of at most ctx context
 // tokens: DecodeSplits for the tiled layout; for the lanes layout chunks
 // of at least lanesMinTokens tokens, as many as fill splitTargetGroups
-// items.
+// items; for the texel layout chunks of at least txMinTokens, as many as
+// fill txTargetItems.
 func (k *Decode) Splits(ctx, rows int) uint32 {
 	kvHeads := k.shape.Layout.KVHeads
-	if !k.lanes {
-		return DecodeSplits(ctx, rows, kvHeads)
+	switch {
+	case k.lanes:
+		return fewSplits(ctx, rows, kvHeads, splitTargetGroups, lanesMinTokens)
+	case k.tx:
+		return fewSplits(ctx, rows, kvHeads, txTargetItems, txMinTokens)
 	}
-	return lanesSplits(ctx, rows, kvHeads)
+	return DecodeSplits(ctx, rows, kvHeads)
 }
 
-func lanesSplits(ctx, rows, kvHeads int) uint32 {
+// fewSplits cuts chunks of at least minTokens tokens, as many as fill
+// target items.
+func fewSplits(ctx, rows, kvHeads, target, minTokens int) uint32 {
 	items := max(rows*kvHeads, 1)
-	s := min((splitTargetGroups+items-1)/items, ctx/lanesMinTokens, maxSplits)
+	s := min((target+items-1)/items, ctx/minTokens, maxSplits)
 	return uint32(max(s, 1))
 }
 

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -41,6 +42,22 @@ func TestDecodeSplits(t *testing.T) {
 	}
 }
 
+func TestTxSplits(t *testing.T) {
+	tests := []struct {
+		ctx, rows, kvHeads int
+		want               uint32
+	}{
+		{1024, 1, 8, 1},   // the kernel report's shape: one chunk
+		{4096, 1, 8, 2},   // 16 items
+		{4096, 1, 1, 2},   // chunks of txMinTokens
+		{32768, 1, 1, 16}, // capped by the target
+		{32768, 4, 4, 1},  // the rows fill the threads
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, fewSplits(tt.ctx, tt.rows, tt.kvHeads, txTargetItems, txMinTokens), "%+v", tt)
+	}
+}
+
 func TestLanesSplits(t *testing.T) {
 	tests := []struct {
 		ctx, rows, kvHeads int
@@ -56,12 +73,14 @@ func TestLanesSplits(t *testing.T) {
 		{2047, 1, 1, 1},    // a chunk below lanesMinTokens is not worth a merge
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.want, lanesSplits(tt.ctx, tt.rows, tt.kvHeads), "%+v", tt)
+		assert.Equal(t, tt.want, fewSplits(tt.ctx, tt.rows, tt.kvHeads, splitTargetGroups, lanesMinTokens), "%+v", tt)
 	}
 }
 
 // TestDecodeLayout checks NewDecode picks the lanes layout by head dim,
-// refuses it above lanesMaxHeadDim, and that Splits follows the layout.
+// refuses it above lanesMaxHeadDim, picks the texel layout on CPU devices
+// where it fits and refuses it where vectors are not whole texels, and
+// that Splits follows the layout.
 func TestDecodeLayout(t *testing.T) {
 	dev := vktest.Device(t)
 	tests := []struct {
@@ -75,9 +94,18 @@ func TestDecodeLayout(t *testing.T) {
 		{8, "attn_decode_int8", "attn_decode_int8", 16},
 		{64, "", "", 16},
 		{64, "attn_decode_int8_lanes", "", 0},
+		{64, "attn_decode_int8_tx", "attn_decode_int8_tx", 1},
+		{8, "attn_decode_int8_tx", "", 0}, // 8-byte vectors: not whole texels
 	}
 	for _, tt := range tests {
 		s := AttnShape{Layout: cache.Layout{Type: cache.KVInt8, BlockSize: 16, KVHeads: 4, HeadDim: tt.dim}, Heads: 8}
+		tx := dev.Physical().Type == vk.TypeCPU && txFits(dev, s)
+		if strings.HasSuffix(tt.variant, "_tx") && tt.splits != 0 && !tx {
+			continue // the device lacks shuffles or texel views
+		}
+		if tt.variant == "" && tt.want == "" && tx {
+			tt.want, tt.splits = "attn_decode_int8_tx", 1
+		}
 		k, err := NewDecode(dev, s, tt.variant)
 		if tt.splits == 0 {
 			assert.ErrorIs(t, err, vk.ErrUnsupported, "%+v", tt)

@@ -52,7 +52,7 @@ func benchDecode(b *testing.B, e *env, t cache.KVType, group, ctx int, auto bool
 	qb, out := e.floats(randFloats(rng, width, 1)), e.zeros(width)
 	meta := e.buffer(i32Bytes(AttnMeta([]AttnRow{{Pos: ctx - 1, Table: kv.tables[0]}})))
 	kb, vb := e.buffer(kv.k), e.buffer(kv.v)
-	p := DecodePush{Rows: 1, QStride: uint32(width), OStride: uint32(width), Splits: DecodeSplits(ctx, 1, s.Layout.KVHeads),
+	p := DecodePush{Rows: 1, QStride: uint32(width), OStride: uint32(width), Splits: dec.Splits(ctx, 1),
 		Scale: float32(1 / math.Sqrt(benchHeadDim))}
 	if !auto {
 		p.Splits = 1

@@ -310,7 +310,7 @@ func measureDecode(t cache.KVType) measure {
 		rng := rand.New(rand.NewPCG(9, 10))
 		kv := newPagedKV(rng, s.Layout, []int{o.Context})
 		width := heads * attnHeadDim
-		p := DecodePush{Rows: 1, QStride: uint32(width), OStride: uint32(width), Splits: DecodeSplits(o.Context, 1, kvHeads),
+		p := DecodePush{Rows: 1, QStride: uint32(width), OStride: uint32(width), Splits: dec.Splits(o.Context, 1),
 			Scale: float32(1 / math.Sqrt(attnHeadDim))}
 		record := decodeRecording(e, dec, red, p, e.floats(randFloats(rng, width, 1)), e.buffer(kv.k), e.buffer(kv.v),
 			e.buffer(i32Bytes(AttnMeta([]AttnRow{{Pos: o.Context - 1, Table: kv.tables[0]}}))), e.zeros(width))
