@@ -7,11 +7,15 @@ import (
 // DefaultPrefillRows is the fewest rows of one sequence in a step that
 // send it through the tiled prefill attention kernel when
 // Options.PrefillRows is 0. Below it the decode kernel (kernels.Decode: the
-// tiled or, for small head dims, the lanes layout, split-K over long
-// contexts) serves the rows. Measured
+// tiled, for small head dims the lanes, on CPU devices the texel layout,
+// split-K over long contexts) serves the rows. Measured
 // on lavapipe (BenchmarkAttentionChoice): prefill overtakes decode from
 // about 4 rows per sequence on stories260K and from about 8 on the 85M
-// shape (head dim 64); 8 takes the safer of the two.
+// shape (head dim 64); 8 takes the safer of the two. Where the decode
+// kernel is the texel layout (CPU devices, kernels.Decode.Texels) the
+// default is never: on the 85M shape it beat prefill about 10x at every
+// row count (ctx 64, rows 1-64: 113-1348 against 1523-15717 µs per
+// layer-step, lavapipe, 2 cores).
 const DefaultPrefillRows = 8
 
 // maxAttnRanges bounds the attention dispatches of one step: a batch
@@ -34,14 +38,14 @@ type attnRange struct {
 }
 
 // prefillRows returns the engine's prefill threshold; 0 means never.
-func (o *Options) prefillRows() int {
-	switch {
-	case o.PrefillRows < 0:
+func (e *Engine) prefillRows() int {
+	switch n := e.opt.PrefillRows; {
+	case n < 0 || n == 0 && e.k.attn.decode.Texels():
 		return 0
-	case o.PrefillRows == 0:
+	case n == 0:
 		return DefaultPrefillRows
 	}
-	return o.PrefillRows
+	return e.opt.PrefillRows
 }
 
 // planAttention splits the step's rows into ranges of sequences that take
@@ -52,7 +56,7 @@ func (o *Options) prefillRows() int {
 // (offset alignment), every row takes the decode kernel.
 func (e *Engine) planAttention(b *llama.Batch, dst []attnRange) ([]attnRange, int) {
 	dst = dst[:0]
-	minRows := e.opt.prefillRows()
+	minRows := e.prefillRows()
 	r := 0
 	for _, s := range b.Seqs {
 		if len(s.Tokens) == 0 {
