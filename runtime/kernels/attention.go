@@ -103,14 +103,13 @@ const lanesMaxHeadDim = 16
 
 // txLanes is the texel layout's workgroup, one subgroup: lavapipe's
 // subgroup (8 lanes of a 256-bit register). txMaxValues bounds the query
-// values (GROUP·HEAD_DIM) it keeps in a subgroup's registers, 2·512/8
-// floats per lane with the accumulators: at 1024 (8 query heads of 128
-// values over one KV head) lavapipe (Mesa 22.3.6, LLVM 15) returned wrong
-// outputs (NMSE about 0.5 against the CPU) where 8 heads of 64 and 4 of
-// 128 were exact; not understood, so those shapes keep the tiled kernel.
+// values (GROUP·HEAD_DIM) it keeps in a subgroup's registers, 2·1024/8
+// floats per lane with the accumulators (8 query heads of 128 over one KV
+// head, the largest shape the selftest checks): beyond, spills and
+// compile time grow with the unrolled loops.
 const (
 	txLanes     = 8
-	txMaxValues = 512
+	txMaxValues = 1024
 )
 
 // NewDecode builds decode attention for shape; variant "" picks the best

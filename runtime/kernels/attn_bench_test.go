@@ -18,9 +18,10 @@ const benchHeads, benchHeadDim = 32, 128
 // BenchmarkAttention reports decode attention's GPU time (timestamps) for
 // one generated token of one layer against the context length, the KV type
 // and the GQA group, with the K/V bytes it must read and the rate it reads
-// them at. The split count comes from DecodeSplits; split runs include the
-// reduce dispatch; the split1 runs force one workgroup per KV head, to
-// show what split-K buys.
+// them at. The split count comes from Decode.Splits (the policy of the
+// layout NewDecode picks: the texel layout on CPU devices); split runs
+// include the reduce dispatch; the split1 runs force one item per KV
+// head, to show what split-K buys.
 func BenchmarkAttention(b *testing.B) {
 	e := benchEnv(b)
 	for _, t := range []cache.KVType{cache.KVInt8, cache.KVF16} {
