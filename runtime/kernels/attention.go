@@ -151,7 +151,7 @@ func decodeKernel(dev *vk.Device, s AttnShape, variant string) (string, string, 
 	switch {
 	case variant == "" && s.Layout.HeadDim <= lanesMaxHeadDim:
 		variant = name + "_lanes"
-	case variant == "" && dev.Physical().Type == vk.TypeCPU && txFits(dev, s):
+	case variant == "" && dev.Physical().Type == vk.TypeCPU && texelViewsCover(dev) && txFits(dev, s):
 		variant = name + "_tx"
 	}
 	switch {
@@ -169,12 +169,14 @@ func decodeKernel(dev *vk.Device, s AttnShape, variant string) (string, string, 
 	return name, variant, nil
 }
 
-// txFits reports whether the texel layout serves s on dev: shuffles and
-// texel views of any storage range, a subgroup that holds the workgroup,
-// whole 16-byte texels per K/V vector and block, and at most txMaxValues
-// query values per KV head.
+// txFits reports whether the texel layout serves s on dev: shuffles, a
+// subgroup that holds the workgroup, whole 16-byte texels per K/V vector
+// and block, and at most txMaxValues query values per KV head. The
+// default choice also wants texel views of any storage range
+// (texelViewsCover); an explicit variant leaves that to the views' own
+// checks when bound.
 func txFits(dev *vk.Device, s AttnShape) bool {
-	return dev.Features().SubgroupShuffle && texelViewsCover(dev) && subgroupSize(dev) >= txLanes && s.txShape()
+	return dev.Features().SubgroupShuffle && subgroupSize(dev) >= txLanes && s.txShape()
 }
 
 // txShape reports the shape conditions of txFits.

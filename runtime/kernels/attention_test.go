@@ -99,11 +99,11 @@ func TestDecodeLayout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		s := AttnShape{Layout: cache.Layout{Type: cache.KVInt8, BlockSize: 16, KVHeads: 4, HeadDim: tt.dim}, Heads: 8}
-		tx := dev.Physical().Type == vk.TypeCPU && txFits(dev, s)
+		tx := txFits(dev, s) && dev.Features().TexelBuffer
 		if strings.HasSuffix(tt.variant, "_tx") && tt.splits != 0 && !tx {
 			continue // the device lacks shuffles or texel views
 		}
-		if tt.variant == "" && tt.want == "" && tx {
+		if tt.variant == "" && tt.want == "" && tx && dev.Physical().Type == vk.TypeCPU && texelViewsCover(dev) {
 			tt.want, tt.splits = "attn_decode_int8_tx", 1
 		}
 		k, err := NewDecode(dev, s, tt.variant)
