@@ -18,9 +18,11 @@
 // the lanes with an exec-mask branch and a scalar load per component;
 // the tiled layout moreover pays 4 barriers per tile (a switch between
 // the workgroup's SIMD batches) and shared-memory traffic. Kernel report
-// (ctx 1024, 32/8 heads × 128, one row, 2 shared cores), ratio to copy,
-// tiled _sg -> this: f32 0.09 -> 1.1-2.3, f16 0.06 -> 0.7-1.4, int8
-// 0.04 -> 0.5-0.8 (f32's 8 MiB of K/V stay in the CPU's cache).
+// (ctx 1024, 32/8 heads × 128, one row, 2 shared cores, 3 alternating
+// runs), ratio to copy, tiled _sg -> this: f32 0.08-0.09 -> 2.05-2.19,
+// f16 0.06 -> 1.28-1.32, int8 0.03 -> 0.87-0.89 (above 1: the K/V, 2-8
+// MiB, stay in the CPU's cache between runs; copy moves 128 MiB). perf
+// then puts most JIT samples on the texel fetches.
 //
 // Scores: each lane forms its share of the dot products of the batch's
 // SG tokens, then a butterfly of subgroupShuffleXor steps (SG-1 per query
