@@ -166,16 +166,12 @@ func newMatVec(dev *vk.Device, t quant.Type, variant string, glu bool) (*MatVec,
 // layout (no reduction, no shared memory), with x shared through subgroup
 // shuffles where the device allows (and, for pairs, subgroups are even),
 // and the weight groups and x read through texel views (_rows_tx) where
-// the format has that variant and any range a storage descriptor takes
-// also makes a texel view: its size fits and its offset alignment
-// suffices. Pair products have no other such layout
-// (shaders.gluVariants): "" leaves them the first variant the device
-// allows.
+// the format has that variant and texelViewsFit. Pair products have no
+// other such layout (shaders.gluVariants): "" leaves them the first
+// variant the device allows.
 func cpuVariant(dev *vk.Device, name string, glu bool) string {
 	_, err := shaders.Lookup(name + "_rows_tx")
-	lim := dev.Limits()
-	texels := err == nil && dev.MaxTexelViewSize() >= uint64(lim.MaxStorageBufferRange) &&
-		lim.MinTexelBufferOffsetAlignment <= lim.MinStorageBufferOffsetAlignment
+	texels := err == nil && texelViewsFit(dev)
 	switch shuffle := dev.Features().SubgroupShuffle && (!glu || subgroupSize(dev)%2 == 0); {
 	case shuffle && texels:
 		return name + "_rows_tx"
@@ -185,6 +181,15 @@ func cpuVariant(dev *vk.Device, name string, glu bool) string {
 		return ""
 	}
 	return name + "_rows"
+}
+
+// texelViewsFit reports whether any range a storage descriptor takes also
+// makes a texel view on dev: its size fits and its offset alignment
+// suffices.
+func texelViewsFit(dev *vk.Device) bool {
+	lim := dev.Limits()
+	return dev.MaxTexelViewSize() >= uint64(lim.MaxStorageBufferRange) &&
+		lim.MinTexelBufferOffsetAlignment <= lim.MinStorageBufferOffsetAlignment
 }
 
 // isRows reports whether variant uses a one-row-per-invocation layout.
