@@ -10,13 +10,12 @@
 //                    3 meta int[]: [rows][2] = (pos, table offset) then the block tables
 //                    4 out float[rows][o_stride] (heads·HEAD_DIM used, writeonly)
 //                    5, 6, 7: q, kpool, vpool again as uvec4 texels (LANES only)
-// Specialization:    0 WG workgroup size (power of two)
+// Specialization:    0 WG workgroup size (power of two; LANES: the subgroup size)
 //                    1 HEAD_DIM (multiple of 4)  2 KV_HEADS  3 BLOCK_SIZE
 //                    4 GROUP query heads per KV head
 //                    tiled: 5 QROWS query rows per tile  6 KT keys per tile
 //                    LANES: 5 QH query heads per invocation (divides GROUP)
-//                           6 TILE tokens per tile (at most SG)
-//                           7 SG the subgroup size (divides WG)
+//                           6 TILE tokens per tile (at most WG)
 // Push constants:    uint rows; uint q_stride; uint o_stride;
 //                    float scale                       (kernels.PrefillPush)
 // Defines:           KV_F32 | KV_F16 | KV_INT8; LANES (attn_prefill_lanes.glsl,
@@ -46,7 +45,6 @@ layout(constant_id = 4) const uint GROUP = 1;
 #ifdef LANES
 layout(constant_id = 5) const uint QH = 1;
 layout(constant_id = 6) const uint TILE = 8;
-layout(constant_id = 7) const uint SG = 8;
 #else
 layout(constant_id = 5) const uint QROWS = 1;
 layout(constant_id = 6) const uint KT = 16;

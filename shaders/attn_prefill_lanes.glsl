@@ -3,11 +3,11 @@
 // attn_prefill.comp includes it after its declarations and kvread.glsl,
 // and it defines main.
 //
-// An item is SG consecutive rows and QH query heads of one KV head, served
-// by one subgroup: lane i is row r0+i, holding its QH queries, running
-// max, sum and accumulators, so no shared memory and no barrier. Items are
-// numbered (row block, head group), head groups fastest; workgroup w runs
-// items w·WG/SG.. in its subgroups. Runs of the block's rows that share a
+// An item is WG consecutive rows and QH query heads of one KV head, served
+// by one workgroup of one subgroup (WG is the subgroup size): lane i is
+// row r0+i, holding its QH queries, running max, sum and accumulators, so
+// no shared memory and no barrier. Workgroup w is item w of (row block,
+// head group), head groups fastest. Runs of the block's rows that share a
 // block table are processed one after the other, each over tiles of TILE
 // tokens: lane j loads token t0+j's K vector, every lane scores the tile's
 // tokens against its queries taking each K value from its lane by
@@ -190,19 +190,19 @@ uint run_end(uint a, uint r1, out uint last) {
 }
 
 void main() {
-	uint item = wg_linear() * (WG / SG) + gl_SubgroupID;
-	if (item >= (p.rows + SG - 1) / SG * HG) {
-		return; // uniform over the subgroup
+	uint item = wg_linear();
+	if (item >= (p.rows + WG - 1) / WG * HG) {
+		return; // uniform over the workgroup
 	}
 	uint h0 = item % HG * QH, kvh = h0 / GROUP;
-	uint r0 = item / HG * SG, r1 = min(r0 + SG, p.rows);
-	uint row = r0 + gl_SubgroupInvocationID;
-	load_queries(min(row, p.rows - 1), h0);
+	uint r0 = item / HG * WG, r1 = min(r0 + WG, p.rows);
+	uint row = r0 + gl_SubgroupInvocationID, rq = min(row, p.rows - 1);
+	load_queries(rq, h0);
 	for (uint a = r0; a < r1;) {
 		uint last;
 		uint b = run_end(a, r1, last);
 		bool in_run = row >= a && row < b;
-		uint pos = in_run ? uint(meta[2 * row]) : last;
+		uint pos = in_run ? uint(meta[2 * rq]) : last;
 		uint tab = uint(meta[2 * a + 1]);
 		reset_state();
 		for (uint t0 = 0; t0 <= last; t0 += TILE) {

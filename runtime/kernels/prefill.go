@@ -18,8 +18,7 @@ type Prefill struct {
 	*program
 	shape      AttnShape
 	itemRows   uint32 // rows of one item
-	headGroups uint32 // items per block of itemRows rows
-	wgItems    uint32 // items per workgroup
+	headGroups uint32 // items (workgroups) per block of itemRows rows
 }
 
 // Shared-memory tiling of the prefill kernel: the budget stays within
@@ -85,7 +84,7 @@ func NewPrefill(dev *vk.Device, s AttnShape, variant string) (*Prefill, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Prefill{program: p, shape: s, itemRows: uint32(qrows), headGroups: uint32(l.KVHeads), wgItems: 1}, nil
+	return &Prefill{program: p, shape: s, itemRows: uint32(qrows), headGroups: uint32(l.KVHeads)}, nil
 }
 
 // prefillVariant returns the lanes variant of kernel name on CPU devices
@@ -119,23 +118,19 @@ func lanesHeads(s AttnShape) int {
 	return 1
 }
 
+// newPrefillLanes builds the lanes layout with one subgroup per workgroup:
+// items vary in length with their rows' positions, and many small
+// workgroups spread them over the CPU's threads (four of the spec's 64
+// invocations held the 85M model's 64-row chunks).
 func newPrefillLanes(dev *vk.Device, s AttnShape, name, variant string) (*Prefill, error) {
-	sp, err := lookupSpec(name)
-	if err != nil {
-		return nil, err
-	}
 	sg := subgroupSize(dev)
-	if sp.wg%sg != 0 {
-		return nil, fmt.Errorf("kernels: %s: subgroups of %d lanes do not divide workgroups of %d: %w",
-			variant, sg, sp.wg, vk.ErrUnsupported)
-	}
 	l, qh := s.Layout, lanesHeads(s)
-	p, err := newProgram(dev, name, variant, uint32(l.HeadDim), uint32(l.KVHeads), uint32(l.BlockSize),
-		uint32(s.Group()), uint32(qh), min(sg, lanesMaxTile), sg)
+	p, err := newProgramWG(dev, name, variant, sg, uint32(l.HeadDim), uint32(l.KVHeads), uint32(l.BlockSize),
+		uint32(s.Group()), uint32(qh), min(sg, lanesMaxTile))
 	if err != nil {
 		return nil, err
 	}
-	return &Prefill{program: p, shape: s, itemRows: sg, headGroups: uint32(s.Heads / qh), wgItems: sp.wg / sg}, nil
+	return &Prefill{program: p, shape: s, itemRows: sg, headGroups: uint32(s.Heads / qh)}, nil
 }
 
 // Shape returns the attention shape.
@@ -155,7 +150,7 @@ func (k *Prefill) Record(c *vk.Commands, set *vk.DescriptorSet, p PrefillPush) e
 	if p.Rows == 0 || p.QStride < width || p.OStride < width || (k.texels > 0 && p.QStride%4 != 0) {
 		return fmt.Errorf("kernels: prefill: %d rows, strides q %d, out %d for %d values", p.Rows, p.QStride, p.OStride, width)
 	}
-	n := ceilDiv(ceilDiv(p.Rows, k.itemRows)*k.headGroups, k.wgItems)
+	n := ceilDiv(p.Rows, k.itemRows) * k.headGroups
 	x, y := grid(n, k.dev.Limits().MaxComputeWorkGroupCount[0])
 	c.Dispatch(k.first, set, vk.PushBytes(&p), x, y, 1)
 	return nil
