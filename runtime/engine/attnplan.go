@@ -5,13 +5,14 @@ import (
 )
 
 // DefaultPrefillRows is the fewest rows of one sequence in a step that
-// send it through the tiled prefill attention kernel when
-// Options.PrefillRows is 0. Below it the decode kernel (kernels.Decode: the
-// tiled or, for small head dims, the lanes layout, split-K over long
-// contexts) serves the rows. Measured
-// on lavapipe (BenchmarkAttentionChoice): prefill overtakes decode from
-// about 4 rows per sequence on stories260K and from about 8 on the 85M
-// shape (head dim 64); 8 takes the safer of the two.
+// send it through the prefill attention kernel when Options.PrefillRows
+// is 0. Below it the decode kernel (kernels.Decode: the tiled or, for
+// small head dims, the lanes layout, split-K over long contexts) serves
+// the rows. Measured on lavapipe (BenchmarkAttentionChoice) with the
+// prefill kernel's lanes layout: prefill beats decode from one row on the
+// 85M shape (head dim 64) and from about 16 on stories260K (head dim 8),
+// where the two tie below; 8 keeps short chunks on the decode kernel,
+// which batches them with other sequences' rows.
 const DefaultPrefillRows = 8
 
 // maxAttnRanges bounds the attention dispatches of one step: a batch
@@ -28,7 +29,7 @@ const maxAttnRanges = 4
 // its own.
 type attnRange struct {
 	r0, r1  int    // rows [r0, r1)
-	prefill bool   // tiled prefill kernel; else decode
+	prefill bool   // prefill kernel; else decode
 	splits  uint32 // decode: split-K chunks
 	meta    int    // int32 index of the range's header in the meta buffer
 }

@@ -120,8 +120,9 @@ func lanesHeads(s AttnShape) int {
 
 // newPrefillLanes builds the lanes layout with one subgroup per workgroup:
 // items vary in length with their rows' positions, and many small
-// workgroups spread them over the CPU's threads (four of the spec's 64
-// invocations held the 85M model's 64-row chunks).
+// workgroups spread them over the CPU's threads (with the spec's 64
+// invocations, eight items each, a 64-row chunk of the 85M model made 4
+// workgroups; see attn_prefill_lanes.glsl).
 func newPrefillLanes(dev *vk.Device, s AttnShape, name, variant string) (*Prefill, error) {
 	sg := subgroupSize(dev)
 	l, qh := s.Layout, lanesHeads(s)
