@@ -99,8 +99,12 @@ func prefillVariant(dev *vk.Device, name string) string {
 }
 
 // Lanes layout: a lane keeps QH·HeadDim query values and as many
-// accumulators in registers; lanesMaxQueryFloats caps QH·HeadDim.
-// lanesMaxTile caps the tokens per tile (unrolled in the shader).
+// accumulators, and the shader unrolls a tile over tokens, head dim and
+// QH, so lanesMaxQueryFloats caps QH·HeadDim to bound the code (head dim
+// 128 with QH 2 builds in about 3 s on lavapipe) while the 85M model's
+// whole group of 3 shares each shuffled K/V value (faster than one head
+// per lane, attn_prefill_lanes.glsl). lanesMaxTile caps the tokens per
+// tile, also unrolled.
 const (
 	lanesMaxQueryFloats = 256
 	lanesMaxTile        = 8
