@@ -1,30 +1,40 @@
 #version 450
-// attn_prefill.comp: tiled causal grouped-query attention over the paged
-// K/V for chunks of prompt rows (prefill). Row r attends positions
-// 0..pos_r of its own sequence, whose K/V (this chunk's included) the KV
-// store has already written, so rows of different sequences may share a
-// dispatch; consecutive rows with the same block table share K/V tiles.
+// attn_prefill.comp: causal grouped-query attention over the paged K/V for
+// chunks of prompt rows (prefill). Row r attends positions 0..pos_r of its
+// own sequence, whose K/V (this chunk's included) the KV store has already
+// written, so rows of different sequences may share a dispatch;
+// consecutive rows with the same block table share K/V reads.
 //
 // Bindings (set 0):  0 q float[rows][q_stride] (readonly): heads = KV_HEADS·GROUP
 //                    1 kpool, 2 vpool: one layer's K and V blocks (readonly, kvlayout.glsl)
 //                    3 meta int[]: [rows][2] = (pos, table offset) then the block tables
 //                    4 out float[rows][o_stride] (heads·HEAD_DIM used, writeonly)
-// Specialization:    0 WG workgroup size (power of two)
+//                    5, 6, 7: q, kpool, vpool again as uvec4 texels (LANES only)
+// Specialization:    0 WG workgroup size (power of two; LANES: the subgroup size)
 //                    1 HEAD_DIM (multiple of 4)  2 KV_HEADS  3 BLOCK_SIZE
 //                    4 GROUP query heads per KV head
-//                    5 QROWS query rows per tile  6 KT keys per tile
+//                    tiled: 5 QROWS query rows per tile  6 KT keys per tile
+//                    LANES: 5 QH query heads per invocation (divides GROUP)
+//                           6 TILE tokens per tile (at most WG)
 // Push constants:    uint rows; uint q_stride; uint o_stride;
 //                    float scale                       (kernels.PrefillPush)
-// Defines:           KV_F32 | KV_F16 | KV_INT8
-// Dispatch ceil(rows/QROWS)·KV_HEADS workgroups split over x and y;
-// workgroup w serves rows (w/KV_HEADS)·QROWS.. for KV head w%KV_HEADS.
+// Defines:           KV_F32 | KV_F16 | KV_INT8; LANES (attn_prefill_lanes.glsl,
+//                    with subgroup shuffles and texel buffers)
 //
-// A tile is R = QROWS·GROUP query vectors. Runs of tile rows that share a
-// block table are processed together: for each tile of KT keys the K tile
-// is dequantized into shared memory, R×KT scores computed, each query's
-// online softmax state (max, sum, rescale factor) updated, then the V tile
-// replaces the K tile and the R×HEAD_DIM accumulators take p·v.
+// Tiled (default, for GPUs): dispatch ceil(rows/QROWS)·KV_HEADS workgroups
+// split over x and y; workgroup w serves rows (w/KV_HEADS)·QROWS.. for KV
+// head w%KV_HEADS. A tile is R = QROWS·GROUP query vectors. Runs of tile
+// rows that share a block table are processed together: for each tile of
+// KT keys the K tile is dequantized into shared memory, R×KT scores
+// computed, each query's online softmax state (max, sum, rescale factor)
+// updated, then the V tile replaces the K tile and the R×HEAD_DIM
+// accumulators take p·v.
 #extension GL_GOOGLE_include_directive : require
+#ifdef LANES
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_KHR_shader_subgroup_shuffle : require
+#extension GL_EXT_control_flow_attributes : require
+#endif
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 0) const uint WG = 64;
@@ -32,8 +42,13 @@ layout(constant_id = 1) const uint HEAD_DIM = 64;
 layout(constant_id = 2) const uint KV_HEADS = 1;
 layout(constant_id = 3) const uint BLOCK_SIZE = 16;
 layout(constant_id = 4) const uint GROUP = 1;
+#ifdef LANES
+layout(constant_id = 5) const uint QH = 1;
+layout(constant_id = 6) const uint TILE = 8;
+#else
 layout(constant_id = 5) const uint QROWS = 1;
 layout(constant_id = 6) const uint KT = 16;
+#endif
 
 layout(push_constant) uniform Push {
 	uint rows;
@@ -53,6 +68,10 @@ layout(set = 0, binding = 4) writeonly buffer Out { float o[]; };
 #include "kvread.glsl"
 
 #define NEG_INF uintBitsToFloat(0xff800000u)
+
+#ifdef LANES
+#include "attn_prefill_lanes.glsl"
+#else
 const uint UNITS = HEAD_DIM / 4;
 const uint R = QROWS * GROUP;
 const uint OPT = (R * UNITS + WG - 1) / WG; // accumulator units per invocation
@@ -219,3 +238,4 @@ void main() {
 		a = b;
 	}
 }
+#endif

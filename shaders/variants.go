@@ -63,7 +63,7 @@ const (
 
 // Variants lists every module, portable (Features == 0) variants first for
 // each kernel. Kernel packages find them by name.
-var Variants = slices.Concat(baseVariants, gluVariants(gluTypes), texelVariants(groupTypes))
+var Variants = slices.Concat(baseVariants, gluVariants(gluTypes), texelVariants(groupTypes), prefillLanes())
 
 // groupTypes are the weight formats whose dequant_<type>.glsl defines
 // DQ_HAS_GROUPS: matvec_rows.comp reads their groups of blocks as uvec4s.
@@ -82,6 +82,20 @@ func texelVariants(types []string) []Variant {
 			}
 			vs = append(vs, fast(name, "matvec_rows.comp", SubgroupShuffle|TexelBuffer, defs...))
 		}
+	}
+	return vs
+}
+
+// prefillLanes declares attn_prefill.comp's LANES variant of each KV type
+// (_lanes_tx): K/V shared by subgroup shuffles, q and both pools read as
+// texel views of bindings 0..2.
+func prefillLanes() []Variant {
+	var vs []Variant
+	for _, t := range []string{"f32", "f16", "int8"} {
+		v := fast("attn_prefill_"+t+"_lanes_tx", "attn_prefill.comp", SubgroupShuffle|TexelBuffer,
+			"KV_"+strings.ToUpper(t), "LANES")
+		v.Texels = 3
+		vs = append(vs, v)
 	}
 	return vs
 }

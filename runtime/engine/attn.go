@@ -89,7 +89,7 @@ func (e *Engine) StoreKV(layer int, k, v Act) {
 
 // Attention runs paged grouped-query attention of each row's query heads
 // over its sequence's positions 0..pos: one dispatch per range of the
-// step's attention plan, the tiled prefill kernel for ranges of long
+// step's attention plan, the prefill kernel for ranges of long
 // chunks, the decode kernel (with split-K and a reduce when the rows alone
 // are too few to fill the device) for the others.
 func (e *Engine) Attention(layer int, q Act, s llama.AttnSpec) Act {

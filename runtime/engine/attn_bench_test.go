@@ -26,18 +26,24 @@ import (
 //
 //	go test -run '^$' -bench AttentionChoice -benchtime 5x ./runtime/engine
 //
-// lavapipe, 2 cores shared with other jobs (load 2.8-3.4), -benchtime 10x,
-// µs per layer-step, decode / prefill (noisy: ±30% between runs):
+// lavapipe, 2 cores shared with other jobs (load 1.7-2.0), -benchtime 10x,
+// µs per layer-step, decode / prefill (the lanes layout), two runs each
+// (noisy: ±30% between runs):
 //
-//	                rows:  1        2        4         8         16         64
-//	stories260K ctx 0:  179/471  384/394  559/406   930/486  1800/488   4107/1584
-//	stories260K ctx 64: 413/832  635/843 1090/879  1616/575  2249/647   7784/2643
-//	synth85M    ctx 0:  184/781  547/898  752/1139  995/818  1983/2399  9394/9718
-//	synth85M    ctx 64: 406/1772 751/1505 1184/1523 2273/1770 4334/3251 14643/16964
+//	                rows:  1        2        4        8         16        64
+//	stories260K ctx 0:  89/83    79/82    97/82    96/96     98/106   153/143
+//	                    85/86    87/88    88/83    90/94     98/100   183/130
+//	stories260K ctx 64: 85/140   48/65    53/51    62/106   122/102   247/179
+//	                    95/98   102/128   95/104  105/104   135/101   269/173
+//	synth85M    ctx 0:  238/132  436/120  641/131 1327/137  2175/144  8415/397
+//	                    201/93   333/158  586/166 1002/117  1811/205  8377/461
+//	synth85M    ctx 64: 572/148  677/140 1183/194 2120/147  4323/194 14831/580
+//	                    428/131  696/141 1170/163 2438/149  4346/190 14760/604
 //
-// Prefill wins from 4 rows on stories260K (head dim 8: 2.5-3.5x from 8
-// rows) and from about 8 rows on the 85M shape, where lavapipe's compute,
-// not the K/V reads prefill saves, dominates (even at 64 rows).
+// Prefill wins from one row on the 85M shape and from about 16 rows on
+// stories260K (ties below). With the tiled prefill kernel (commit 6c50d6b,
+// load 2.8-3.4) the 85M shape's 64 rows took 9718 µs (ctx 0) and 16964
+// (ctx 64), more than decode.
 func BenchmarkAttentionChoice(b *testing.B) {
 	models := []struct {
 		name string

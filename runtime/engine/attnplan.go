@@ -32,7 +32,7 @@ const maxAttnRanges = 4
 // its own.
 type attnRange struct {
 	r0, r1  int    // rows [r0, r1)
-	prefill bool   // tiled prefill kernel; else decode
+	prefill bool   // prefill kernel; else decode
 	splits  uint32 // decode: split-K chunks
 	meta    int    // int32 index of the range's header in the meta buffer
 }

@@ -27,8 +27,8 @@
 //
 // Attention: each step's rows are planned into ranges (planAttention):
 // sequences with at least Options.PrefillRows rows in the step (prompt
-// chunks) take the tiled prefill kernel, which reads each K/V tile once
-// per tile of rows; the others (decoding) take the decode kernel with
+// chunks) take the prefill kernel, which reads each K/V vector once per
+// tile of rows (GPUs) or subgroup of rows (CPU devices); the others (decoding) take the decode kernel with
 // split-K. Consecutive sequences of one kind share a dispatch; a mixed
 // step records one dispatch per range, binding the range's rows of Q and
 // of the output and its own aligned header of the meta buffer.

@@ -141,6 +141,71 @@ func TestPrefillTiles(t *testing.T) {
 	assert.Error(t, err)
 }
 
+// TestPrefillCPUVariant checks the default prefill variant on CPU devices:
+// the lanes layout where shuffles and texel views exist, else the tiled
+// kernel, which a caller may also force.
+func TestPrefillCPUVariant(t *testing.T) {
+	s := AttnShape{Layout: cache.Layout{Type: cache.KVInt8, BlockSize: 16, KVHeads: 4, HeadDim: 64}, Heads: 12}
+	tests := []struct {
+		name    string
+		off     vk.Features
+		variant string
+		want    string
+	}{
+		{"default", vk.Features{}, "", "attn_prefill_int8_lanes_tx"},
+		{"forced tiled", vk.Features{}, "attn_prefill_int8", "attn_prefill_int8"},
+		{"texels off", vk.Features{TexelBuffer: true}, "", "attn_prefill_int8"},
+		{"shuffles off", vk.Features{SubgroupShuffle: true}, "", "attn_prefill_int8"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dev := vktest.DeviceWith(t, vk.DeviceOptions{Disable: tt.off})
+			f := dev.Features()
+			if dev.Physical().Type != vk.TypeCPU || !f.SubgroupShuffle && !tt.off.SubgroupShuffle ||
+				!f.TexelBuffer && !tt.off.TexelBuffer {
+				t.Skip("needs a CPU device with subgroup shuffles and texel buffers")
+			}
+			k, err := NewPrefill(dev, s, tt.variant)
+			require.NoError(t, err)
+			defer k.Close()
+			assert.Equal(t, tt.want, k.Variant())
+		})
+	}
+}
+
+// TestPrefillLanesRecord checks the lanes layout refuses query rows that
+// do not start on a texel.
+func TestPrefillLanesRecord(t *testing.T) {
+	dev := vktest.Device(t)
+	s := AttnShape{Layout: cache.Layout{Type: cache.KVF32, BlockSize: 16, KVHeads: 1, HeadDim: 8}, Heads: 1}
+	if f := dev.Features(); !f.TexelBuffer || !f.SubgroupShuffle {
+		t.Skip("needs subgroup shuffles and texel buffers")
+	}
+	k, err := NewPrefill(dev, s, "attn_prefill_f32_lanes_tx")
+	require.NoError(t, err)
+	defer k.Close()
+	err = k.Record(nil, nil, PrefillPush{Rows: 2, QStride: 10, OStride: 8})
+	assert.ErrorContains(t, err, "strides q 10")
+}
+
+func TestLanesHeads(t *testing.T) {
+	tests := []struct {
+		heads, kvHeads, dim, want int
+	}{
+		{12, 4, 64, 3},  // the 85M model: the whole group
+		{32, 8, 128, 2}, // group 4 over the cap: its largest divisor that fits
+		{12, 4, 128, 1}, // group 3 over the cap, no divisor fits
+		{8, 1, 64, 4},   // MQA
+		{8, 8, 128, 1},  // MHA
+		{8, 4, 8, 2},    // stories260K
+		{4, 4, 512, 1},  // one head over the cap: still one
+	}
+	for _, tt := range tests {
+		s := AttnShape{Layout: cache.Layout{Type: cache.KVInt8, BlockSize: 16, KVHeads: tt.kvHeads, HeadDim: tt.dim}, Heads: tt.heads}
+		assert.Equal(t, tt.want, lanesHeads(s), "%+v", tt)
+	}
+}
+
 func TestAttnShapeCheck(t *testing.T) {
 	l := cache.Layout{Type: cache.KVInt8, BlockSize: 16, KVHeads: 4, HeadDim: 64}
 	assert.NoError(t, AttnShape{Layout: l, Heads: 8}.check())

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vkllm/vkllm/cache"
+	"github.com/vkllm/vkllm/runtime/vk"
 )
 
 // Benchmark shape: a llama-class layer, 32 query heads of 128 values, one
@@ -112,4 +113,56 @@ func benchDecodeRows(b *testing.B, e *env, s AttnShape, variant string, rows, ct
 	b.ReportMetric(float64(gpu.Nanoseconds())/1e3, "gpu-us")
 	b.ReportMetric(float64(gpu.Nanoseconds())/1e3/float64(rows), "gpu-us/row")
 	b.ReportMetric(float64(p.Splits), "splits")
+}
+
+// BenchmarkPrefill reports prefill attention's GPU time (timestamps) for
+// one layer and a chunk of rows rows of one sequence after ctx cached
+// tokens, in each variant, with the rate of its causal work: 4·HeadDim
+// flops (q·k and p·v) per attended (row, query head, token).
+//
+//	go test -run '^$' -bench Prefill -benchtime 10x ./runtime/kernels
+func BenchmarkPrefill(b *testing.B) {
+	e := benchEnv(b)
+	shapes := []struct {
+		name                    string
+		heads, kvHeads, headDim int
+	}{
+		{"synth85M", 12, 4, 64},  // the 85M synthetic model: group 3
+		{"stories260K", 8, 4, 8}, // head dim 8
+		{"llama8B", 32, 8, 128},  // group 4, head dim 128
+	}
+	for _, sh := range shapes {
+		s := AttnShape{Layout: cache.Layout{Type: cache.KVInt8, BlockSize: 16, KVHeads: sh.kvHeads, HeadDim: sh.headDim},
+			Heads: sh.heads}
+		names, err := Variants(attnKernel("attn_prefill", cache.KVInt8), FeaturesOf(e.dev.Features()))
+		require.NoError(b, err)
+		for _, v := range names {
+			for _, ctx := range []int{0, 64} {
+				b.Run(fmt.Sprintf("%s/%s/ctx%d/rows64", sh.name, v, ctx), func(b *testing.B) { benchPrefill(b, e, s, v, ctx, 64) })
+			}
+		}
+	}
+}
+
+func benchPrefill(b *testing.B, e *env, s AttnShape, variant string, ctx, rows int) {
+	k, err := NewPrefill(e.dev, s, variant)
+	require.NoError(b, err)
+	defer k.Close()
+	rng := rand.New(rand.NewPCG(1, 2))
+	kv := newPagedKV(rng, s.Layout, []int{ctx + rows})
+	width := s.Heads * s.Layout.HeadDim
+	ar := make([]AttnRow, rows)
+	flops := 0.0
+	for i := range ar {
+		ar[i] = AttnRow{Pos: ctx + i, Table: kv.tables[0]}
+		flops += float64(4 * (ctx + i + 1) * width)
+	}
+	q, out := e.floats(randFloats(rng, rows*width, 1)), e.zeros(rows*width)
+	set := e.set(k.program, q, e.buffer(kv.k), e.buffer(kv.v), e.buffer(i32Bytes(AttnMeta(ar))), out)
+	p := PrefillPush{Rows: uint32(rows), QStride: uint32(width), OStride: uint32(width),
+		Scale: float32(1 / math.Sqrt(float64(s.Layout.HeadDim)))}
+	require.NoError(b, e.err)
+	gpu, _ := timeDispatch(b, e, func(c *vk.Commands) error { return k.Record(c, set, p) })
+	b.ReportMetric(float64(gpu.Nanoseconds())/1e3, "gpu-us")
+	b.ReportMetric(flops/gpu.Seconds()/1e9, "GFLOP/s")
 }

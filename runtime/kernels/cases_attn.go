@@ -356,6 +356,30 @@ var prefillShapes = []attnShape{
 	{heads: 8, kvHeads: 4, headDim: 64, block: 32, ctxs: []int{4096}, chunks: []int{128}, large: true},
 }
 
+// prefillLanesShapes cover what the lanes layout adds (a subgroup's rows,
+// QH query heads per lane, tiles of 8 tokens), in cases after every other
+// (Cases): group 3 with every query head in a lane (the 85M model) and
+// with one (head dim 128); group 4 over block size 5, so tiles span
+// blocks and int8 vectors are not whole texels; MHA with a sequence
+// shorter than a tile; runs of several sequences within a subgroup.
+var prefillLanesShapes = []attnShape{
+	{heads: 12, kvHeads: 4, headDim: 64, block: 16, ctxs: []int{128}, chunks: []int{64}},
+	{heads: 12, kvHeads: 4, headDim: 128, block: 16, ctxs: []int{40, 90, 9}, chunks: []int{33, 20, 9}},
+	{heads: 4, kvHeads: 1, headDim: 64, block: 5, ctxs: []int{37, 12}, chunks: []int{30, 12}},
+	{heads: 4, kvHeads: 4, headDim: 64, block: 16, ctxs: []int{3, 50}, chunks: []int{3, 21}},
+}
+
+func prefillLanesCases() []Case {
+	var cs []Case
+	for _, t := range kvTypes {
+		for _, s := range prefillLanesShapes {
+			cs = append(cs, Case{Kernel: attnKernel("attn_prefill", t), Shape: s.String(), Bound: boundAttn,
+				run: prefillCase(t, s)})
+		}
+	}
+	return cs
+}
+
 // prefillCase runs prefill on random paged K/V for the rows of s.
 func prefillCase(t cache.KVType, s attnShape) caseFunc {
 	return func(e *env, variant string, rng *rand.Rand) (outcome, error) {

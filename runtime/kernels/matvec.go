@@ -166,11 +166,9 @@ func newMatVec(dev *vk.Device, t quant.Type, variant string, glu bool) (*MatVec,
 // layout (no reduction, no shared memory), with x shared through subgroup
 // shuffles where the device allows (and, for pairs, subgroups are even),
 // and the weight groups and x read through texel views (_rows_tx) where
-// the format has that variant and any range a storage descriptor takes
-// also makes a texel view: its size fits and its offset alignment
-// suffices. Pair products have no other such layout
-// (shaders.gluVariants): "" leaves them the first variant the device
-// allows.
+// the format has that variant and texelViewsCover. Pair products have no
+// other such layout (shaders.gluVariants): "" leaves them the first
+// variant the device allows.
 func cpuVariant(dev *vk.Device, name string, glu bool) string {
 	_, err := shaders.Lookup(name + "_rows_tx")
 	texels := err == nil && texelViewsCover(dev)

@@ -39,7 +39,8 @@ type program struct {
 	spec    spec
 	variant shaders.Variant
 	code    []byte
-	texels  int // uniform texel buffers in the layout, after the storage buffers
+	texels  int    // uniform texel buffers in the layout, after the storage buffers
+	wg      uint32 // workgroup size (specialization constant 0): the spec's unless newProgramWG
 
 	mu    sync.Mutex
 	pipes map[string]*vk.Pipeline
@@ -54,6 +55,17 @@ func newProgram(dev *vk.Device, kernel, want string, def ...uint32) (*program, e
 	if err != nil {
 		return nil, err
 	}
+	return p, p.build(def...)
+}
+
+// newProgramWG is newProgram with workgroup size wg instead of the spec's,
+// for a variant whose layout wants its own.
+func newProgramWG(dev *vk.Device, kernel, want string, wg uint32, def ...uint32) (*program, error) {
+	p, err := selectProgram(dev, kernel, want)
+	if err != nil {
+		return nil, err
+	}
+	p.wg = wg
 	return p, p.build(def...)
 }
 
@@ -72,7 +84,7 @@ func selectProgram(dev *vk.Device, kernel, want string) (*program, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &program{dev: dev, spec: s, variant: v, code: code, texels: v.Texels, pipes: map[string]*vk.Pipeline{}}, nil
+	return &program{dev: dev, spec: s, variant: v, code: code, texels: v.Texels, wg: s.wg, pipes: map[string]*vk.Pipeline{}}, nil
 }
 
 // build makes the default pipeline, the one sets are allocated from.
@@ -85,10 +97,10 @@ func (p *program) build(def ...uint32) error {
 	return nil
 }
 
-// pipeline returns the pipeline for specialization constants 1.. = rest,
-// building it on first use.
+// pipeline returns the pipeline for specialization constants 1.. = rest
+// (constant 0 is p.wg), building it on first use.
 func (p *program) pipeline(rest ...uint32) (*vk.Pipeline, error) {
-	sc := append([]uint32{p.spec.wg}, rest...)
+	sc := append([]uint32{p.wg}, rest...)
 	key := fmt.Sprint(sc)
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -36,7 +36,8 @@ func Cases() []Case {
 	cs = append(cs, fusedCases()...)
 	cs = append(cs, attnCases()...)
 	cs = append(cs, gluCases()...)
-	return append(cs, ropeCases(ropeStridedShapes)...)
+	cs = append(cs, ropeCases(ropeStridedShapes)...)
+	return append(cs, prefillLanesCases()...)
 }
 
 // specName maps a case's kernel to its spec (rope_neox runs rope).

@@ -41,9 +41,9 @@ var specs = []spec{
 	{name: "attn_decode_tx_f16", variants: []string{"attn_decode_f16_tx", "attn_decode_f16"}, bindings: 5, push: 20, wg: txLanes},
 	{name: "attn_decode_tx_int8", variants: []string{"attn_decode_int8_tx", "attn_decode_int8"}, bindings: 5, push: 20, wg: txLanes},
 	{name: "attn_reduce", variants: []string{"attn_reduce"}, bindings: 2, push: 12, wg: 64},
-	{name: "attn_prefill_f32", variants: []string{"attn_prefill_f32"}, bindings: 5, push: 16, wg: 64},
-	{name: "attn_prefill_f16", variants: []string{"attn_prefill_f16"}, bindings: 5, push: 16, wg: 64},
-	{name: "attn_prefill_int8", variants: []string{"attn_prefill_int8"}, bindings: 5, push: 16, wg: 64},
+	{name: "attn_prefill_f32", variants: []string{"attn_prefill_f32_lanes_tx", "attn_prefill_f32"}, bindings: 5, push: 16, wg: 64},
+	{name: "attn_prefill_f16", variants: []string{"attn_prefill_f16_lanes_tx", "attn_prefill_f16"}, bindings: 5, push: 16, wg: 64},
+	{name: "attn_prefill_int8", variants: []string{"attn_prefill_int8_lanes_tx", "attn_prefill_int8"}, bindings: 5, push: 16, wg: 64},
 }
 
 // lookupSpec returns the spec of the kernel called name.
