@@ -159,33 +159,22 @@ func newEngineOpt(t testing.TB, dev *vk.Device, m *llama.Model, opt Options) *En
 	return e
 }
 
-// TestPrefillRowsDefault checks the default prefill threshold: never where
-// the decode kernel is the texel layout (head dim 64 on a CPU device with
-// shuffles and texel views), DefaultPrefillRows otherwise (head dim 8
-// takes the lanes layout), and explicit thresholds as given.
+// TestPrefillRowsDefault checks the prefill threshold: DefaultPrefillRows
+// by default, whatever decode layout the head dim gets (the texel layout
+// on CPU devices at 64, the lanes layout at 8), explicit thresholds as
+// given, and never when negative.
 func TestPrefillRowsDefault(t *testing.T) {
 	dev := vktest.Device(t)
-	f := dev.Features()
-	cpuTx := dev.Physical().Type == vk.TypeCPU && f.SubgroupShuffle && f.TexelBuffer
-	tests := []struct {
-		dim, heads, rows int
-		texels           bool
-		want             int
-	}{
-		{64, 8, 0, false, DefaultPrefillRows},
-		{64, 8, 3, false, 3},
-		{256, 4, 0, cpuTx, DefaultPrefillRows},
-		{256, 4, 3, cpuTx, 3},
-		{256, 4, -1, cpuTx, 0},
+	tests := []struct{ dim, heads, rows, want int }{
+		{16, 2, 0, DefaultPrefillRows},
+		{256, 4, 0, DefaultPrefillRows},
+		{256, 4, 3, 3},
+		{256, 4, -1, 0},
 	}
 	for _, tt := range tests {
 		l := openModel(t, synth.TempModel(t, synth.Config{Layers: 1, Dim: tt.dim, FFN: 96, Heads: tt.heads, KVHeads: 2,
 			Vocab: 300, Context: 128, Type: quant.F32, Seed: 3}))
 		e := newEngineOpt(t, dev, l.Model, Options{KVType: cache.KVF32, PrefillRows: tt.rows, KV: device.Options{Blocks: 4}})
-		assert.Equal(t, tt.texels, e.k.attn.decode.Texels(), "%+v", tt)
-		if tt.texels && tt.rows == 0 {
-			tt.want = 0
-		}
 		assert.Equal(t, tt.want, e.prefillRows(), "%+v", tt)
 	}
 }

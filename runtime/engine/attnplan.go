@@ -5,17 +5,15 @@ import (
 )
 
 // DefaultPrefillRows is the fewest rows of one sequence in a step that
-// send it through the tiled prefill attention kernel when
-// Options.PrefillRows is 0. Below it the decode kernel (kernels.Decode: the
-// tiled, for small head dims the lanes, on CPU devices the texel layout,
-// split-K over long contexts) serves the rows. Measured
-// on lavapipe (BenchmarkAttentionChoice): prefill overtakes decode from
-// about 4 rows per sequence on stories260K and from about 8 on the 85M
-// shape (head dim 64); 8 takes the safer of the two. Where the decode
-// kernel is the texel layout (CPU devices, kernels.Decode.Texels) the
-// default is never: on the 85M shape it beat prefill about 10x at every
-// row count (ctx 64, rows 1-64: 113-1348 against 1523-15717 µs per
-// layer-step, lavapipe, 2 cores).
+// send it through the prefill attention kernel when Options.PrefillRows is
+// 0. Below it the decode kernel (kernels.Decode: the tiled, for small head
+// dims the lanes, on CPU devices the texel layout; split-K over long
+// contexts) serves the rows, batched with other sequences' decode rows.
+// Measured on lavapipe with both CPU layouts (BenchmarkAttentionChoice,
+// -benchtime 10x, µs per layer-step, decode/prefill): the 85M shape (head
+// dim 64) at ctx 64 takes 123/166 at 1 row, 132/138 at 2, 178/150 at 4,
+// 203/184 at 8, 1168/587 at 64; stories260K ties up to 8 rows and favours
+// prefill from 16 (138/108). 8 is past both crossovers.
 const DefaultPrefillRows = 8
 
 // maxAttnRanges bounds the attention dispatches of one step: a batch
@@ -40,7 +38,7 @@ type attnRange struct {
 // prefillRows returns the engine's prefill threshold; 0 means never.
 func (e *Engine) prefillRows() int {
 	switch n := e.opt.PrefillRows; {
-	case n < 0 || n == 0 && e.k.attn.decode.Texels():
+	case n < 0:
 		return 0
 	case n == 0:
 		return DefaultPrefillRows

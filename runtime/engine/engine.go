@@ -35,9 +35,8 @@ type Options struct {
 	// weight on its own, for comparisons and to isolate a kernel.
 	NoFuse bool
 	// PrefillRows is the fewest rows of one sequence in a step that take
-	// the tiled prefill attention kernel instead of the decode kernel:
-	// 0 means DefaultPrefillRows (never where the decode kernel is the
-	// texel layout of CPU devices), negative means never (decode only).
+	// the prefill attention kernel instead of the decode kernel:
+	// 0 means DefaultPrefillRows, negative means never (decode only).
 	PrefillRows int
 }
 

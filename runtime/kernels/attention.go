@@ -185,10 +185,6 @@ func (s AttnShape) txShape() bool {
 	return l.ValueOffset(0, 1)%vk.TexelSize == 0 && l.BlockBytes()%vk.TexelSize == 0 && s.Group()*l.HeadDim <= txMaxValues
 }
 
-// Texels reports whether the variant is the texel layout (the _tx
-// variants, chosen on CPU devices).
-func (k *Decode) Texels() bool { return k.tx }
-
 // Shape returns the attention shape.
 func (k *Decode) Shape() AttnShape { return k.shape }
 
