@@ -69,6 +69,21 @@ layout(set = 0, binding = 4) writeonly buffer Dst { float dst[]; };
 
 #define NEG_INF uintBitsToFloat(0xff800000u)
 
+uint tab; // the item's row's block table offset in meta (set by item)
+
+// item decomposes item i (i < rows·KV_HEADS·splits) into its row, KV head
+// and split and the token range [begin, end) of its chunk, and sets tab.
+void item(uint i, out uint row, out uint kvh, out uint split, out uint begin, out uint end) {
+	split = i % p.splits;
+	kvh = (i / p.splits) % KV_HEADS;
+	row = i / p.splits / KV_HEADS;
+	uint n = uint(meta[2 * row]) + 1;
+	tab = uint(meta[2 * row + 1]);
+	uint chunk = (n + p.splits - 1) / p.splits;
+	begin = min(split * chunk, n);
+	end = min(begin + chunk, n);
+}
+
 #if defined(LANES)
 #include "attn_decode_lanes.glsl"
 #elif defined(TEXELS)
@@ -90,9 +105,8 @@ float m_run[GROUP]; // running max per query head (same in every invocation)
 float l_run[GROUP]; // running Σ exp
 vec4 acc[GROUP * UPT];
 
-uint tab_off;
 
-uint block_of(uint t) { return uint(meta[tab_off + t / BLOCK_SIZE]); }
+uint block_of(uint t) { return uint(meta[tab + t / BLOCK_SIZE]); }
 
 // score_tile scores token t (if t < end) against every query head.
 void score(uint t, uint end, uint kvh) {
@@ -234,13 +248,8 @@ void main() {
 	if (w >= p.rows * KV_HEADS * p.splits) {
 		return; // uniform over the workgroup
 	}
-	uint split = w % p.splits;
-	uint kvh = (w / p.splits) % KV_HEADS;
-	uint row = w / p.splits / KV_HEADS;
-	uint n = uint(meta[2 * row]) + 1;
-	tab_off = uint(meta[2 * row + 1]);
-	uint chunk = (n + p.splits - 1) / p.splits;
-	uint begin = min(split * chunk, n), end = min(begin + chunk, n);
+	uint row, kvh, split, begin, end;
+	item(w, row, kvh, split, begin, end);
 
 	uint lid = gl_LocalInvocationIndex;
 	uint qb = row * p.q_stride + kvh * GROUP * HEAD_DIM;

@@ -17,7 +17,6 @@ vec4 q_l[GROUP * UNITS];   // the group's queries, times scale
 vec4 acc_l[GROUP * UNITS]; // Σ e^(s-m)·v per query head
 float m_l[GROUP];          // running max score per query head
 float l_l[GROUP];          // running Σ e^(s-m)
-uint tab_l;                // the row's block table offset in meta
 
 // The current tile, as globals: passed as array out/inout parameters,
 // lavapipe (Mesa 22.3.6, LLVM 15) handed the caller zeros.
@@ -30,7 +29,7 @@ float vs_t[TILE];        // each token's V scale
 void score_tile(uint t0, uint end, uint kvh) {
 	[[unroll]] for (uint r = 0; r < TILE; r++) {
 		uint t = min(t0 + r, end - 1);
-		uint b = uint(meta[tab_l + t / BLOCK_SIZE]), slot = t % BLOCK_SIZE;
+		uint b = uint(meta[tab + t / BLOCK_SIZE]), slot = t % BLOCK_SIZE;
 		w_t[r] = kv_vec_word(b, kvh, slot);
 		vs_t[r] = load_v4_scale(b, kvh, slot);
 		vec4 d[GROUP];
@@ -111,13 +110,8 @@ void main() {
 	if (i >= p.rows * KV_HEADS * p.splits) {
 		return;
 	}
-	uint split = i % p.splits;
-	uint kvh = (i / p.splits) % KV_HEADS;
-	uint row = i / p.splits / KV_HEADS;
-	uint n = uint(meta[2 * row]) + 1;
-	tab_l = uint(meta[2 * row + 1]);
-	uint chunk = (n + p.splits - 1) / p.splits;
-	uint begin = min(split * chunk, n), end = min(begin + chunk, n);
+	uint row, kvh, split, begin, end;
+	item(i, row, kvh, split, begin, end);
 
 	uint qb = row * p.q_stride + kvh * GROUP * HEAD_DIM;
 	[[unroll]] for (uint j = 0; j < GROUP * UNITS; j++) {

@@ -55,7 +55,6 @@ vec4 part_lo[GROUP];   // the batch's score shares, tokens 0-3 and 4-7
 vec4 part_hi[GROUP];
 uint tw_x[SG];         // each token's first texel, per batch
 float pv_x[GROUP];     // this lane's token's probability times V scale
-uint tab_x;            // the row's block table offset in meta
 
 // quad returns values 4·i..4·i+3 of texel t.
 vec4 quad(uvec4 t, uint i) {
@@ -153,7 +152,7 @@ void accumulate_batch() {
 // batch folds tokens t0..t0+SG-1 (those below end) into the running state.
 void batch(uint t0, uint end, uint kvh) {
 	uint t = min(t0 + gl_SubgroupInvocationID, end - 1);
-	uint b = uint(meta[tab_x + t / BLOCK_SIZE]), slot = t % BLOCK_SIZE;
+	uint b = uint(meta[tab + t / BLOCK_SIZE]), slot = t % BLOCK_SIZE;
 	uint tw = kv_vec_word(b, kvh, slot) / 4;
 	[[unroll]] for (uint j = 0; j < SG; j++) {
 		tw_x[j] = subgroupShuffle(tw, j);
@@ -231,13 +230,8 @@ void main() {
 	if (w >= p.rows * KV_HEADS * p.splits) {
 		return; // uniform over the workgroup
 	}
-	uint split = w % p.splits;
-	uint kvh = (w / p.splits) % KV_HEADS;
-	uint row = w / p.splits / KV_HEADS;
-	uint n = uint(meta[2 * row]) + 1;
-	tab_x = uint(meta[2 * row + 1]);
-	uint chunk = (n + p.splits - 1) / p.splits;
-	uint begin = min(split * chunk, n), end = min(begin + chunk, n);
+	uint row, kvh, split, begin, end;
+	item(w, row, kvh, split, begin, end);
 	load_q(row * p.q_stride + kvh * GROUP * HEAD_DIM);
 	for (uint t0 = begin; t0 < end; t0 += SG) {
 		batch(t0, end, kvh);

@@ -159,12 +159,7 @@ func TestPrefillCPUVariant(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dev := vktest.DeviceWith(t, vk.DeviceOptions{Disable: tt.off})
-			f := dev.Features()
-			if dev.Physical().Type != vk.TypeCPU || !f.SubgroupShuffle && !tt.off.SubgroupShuffle ||
-				!f.TexelBuffer && !tt.off.TexelBuffer {
-				t.Skip("needs a CPU device with subgroup shuffles and texel buffers")
-			}
+			dev := cpuTexelDevice(t, tt.off)
 			k, err := NewPrefill(dev, s, tt.variant)
 			require.NoError(t, err)
 			defer k.Close()

@@ -107,12 +107,7 @@ func TestMatVecCPUVariant(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dev := vktest.DeviceWith(t, vk.DeviceOptions{Disable: tt.off})
-			f := dev.Features()
-			if dev.Physical().Type != vk.TypeCPU || !f.SubgroupShuffle && !tt.off.SubgroupShuffle ||
-				!f.TexelBuffer && !tt.off.TexelBuffer {
-				t.Skip("needs a CPU device with subgroup shuffles and texel buffers")
-			}
+			dev := cpuTexelDevice(t, tt.off)
 			newK := NewMatVec
 			if tt.glu {
 				newK = NewMatVecGLU
@@ -140,4 +135,19 @@ func TestMatVecShapeErrors(t *testing.T) {
 	} {
 		assert.Error(t, k.check(p), "%+v", p)
 	}
+}
+
+// cpuTexelDevice opens the test device with the features off disabled,
+// skipping unless it is a CPU device that has subgroup shuffles and texel
+// buffers apart from those: the devices whose default variants the
+// CPU-choice tests check.
+func cpuTexelDevice(t *testing.T, off vk.Features) *vk.Device {
+	t.Helper()
+	dev := vktest.DeviceWith(t, vk.DeviceOptions{Disable: off})
+	f := dev.Features()
+	if dev.Physical().Type != vk.TypeCPU || !f.SubgroupShuffle && !off.SubgroupShuffle ||
+		!f.TexelBuffer && !off.TexelBuffer {
+		t.Skip("needs a CPU device with subgroup shuffles and texel buffers")
+	}
+	return dev
 }
