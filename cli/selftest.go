@@ -66,7 +66,7 @@ func selftestProgress(w io.Writer) func(pass string, done, total int, r kernels.
 		clear = "\r\033[K" // the bar's line
 	}
 	return func(pass string, done, total int, r kernels.Result) {
-		if !r.Pass {
+		if !r.Pass && !r.Skipped {
 			failed++
 			fmt.Fprintf(w, "%sFAIL %s %s %s: nmse %.3g over %.0e %s\n", clear, r.Kernel, r.Variant, r.Shape, r.NMSE, r.Bound, r.Err)
 		}
@@ -91,11 +91,13 @@ func writeSelftest(w io.Writer, rep kernels.Report) error {
 	fmt.Fprintln(tw, "KERNEL\tVARIANT\tDEVICE\tSHAPE\tRESULT\tNMSE\tBOUND\tGPU TIME\tWALL")
 	for _, r := range rep.Results {
 		status := "pass"
-		if !r.Pass {
-			status = "FAIL"
-		}
-		if r.Err != "" {
+		switch {
+		case r.Skipped:
+			status = "skip: " + r.Err
+		case r.Err != "":
 			status = "FAIL: " + r.Err
+		case !r.Pass:
+			status = "FAIL"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.3g\t%.0e\t%v\t%v\n",
 			r.Kernel, r.Variant, r.Features, r.Shape, status, r.NMSE, r.Bound, r.GPUTime, r.Wall.Round(time.Millisecond))
@@ -103,6 +105,6 @@ func writeSelftest(w io.Writer, rep kernels.Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%d checks, %d failed\n", len(rep.Results), rep.Failed())
+	_, err := fmt.Fprintf(w, "%d checks, %d failed, %d skipped\n", len(rep.Results), rep.Failed(), rep.Skipped())
 	return err
 }

@@ -27,6 +27,23 @@ func TestSelftestProgress(t *testing.T) {
 	assert.Contains(t, b.String(), "selftest (device features): 3/3 checks, 1 failed")
 }
 
+// TestSelftestTableSkip checks a skipped check reads "skip" with its
+// reason and counts apart from failures.
+func TestSelftestTableSkip(t *testing.T) {
+	var b bytes.Buffer
+	rep := kernels.Report{Device: "dev", Results: []kernels.Result{
+		{Kernel: "copy", Variant: "copy", Shape: "7", Pass: true},
+		{Kernel: "attn_decode_f32", Variant: "attn_decode_f32_tx", Shape: "x", Skipped: true, Err: "subgroup 4: unsupported"},
+	}}
+	assert.NoError(t, writeSelftest(&b, rep))
+	assert.Contains(t, b.String(), "skip: subgroup 4: unsupported")
+	assert.Contains(t, b.String(), "2 checks, 0 failed, 1 skipped")
+	p := selftestProgress(&b)
+	b.Reset()
+	p("device features", 1, 2, rep.Results[1])
+	assert.NotContains(t, b.String(), "FAIL")
+}
+
 // TestSelftestUnknownKernel: a filter that matches nothing is an error, not
 // an empty pass.
 func TestSelftestUnknownKernel(t *testing.T) {

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -87,6 +88,28 @@ func TestRunReportsFailure(t *testing.T) {
 	assert.False(t, res[0].Pass)
 	assert.Greater(t, res[0].NMSE, 1e-3)
 	assert.Equal(t, 1, Report{Results: res}.Failed())
+}
+
+// TestRunSkipsUnsupported checks a check whose variant refuses the shape
+// on this device (vk.ErrUnsupported) is skipped, with the reason, and not
+// counted as failed, while any other error fails.
+func TestRunSkipsUnsupported(t *testing.T) {
+	dev := vktest.Device(t)
+	refuse := func(err error) caseFunc {
+		return func(*env, string, *rand.Rand) (outcome, error) { return outcome{}, err }
+	}
+	cases := []Case{
+		{Kernel: "copy", Shape: "small subgroup", Bound: boundExact, run: refuse(fmt.Errorf("subgroup of 4: %w", vk.ErrUnsupported))},
+		{Kernel: "copy", Shape: "broken", Bound: boundExact, run: refuse(errors.New("device lost"))},
+	}
+	res, err := Run(dev, cases, true)
+	require.NoError(t, err)
+	require.Len(t, res, 2)
+	assert.True(t, res[0].Skipped)
+	assert.Contains(t, res[0].Err, "subgroup of 4")
+	assert.False(t, res[1].Skipped)
+	rep := Report{Results: res}
+	assert.Equal(t, [2]int{1, 1}, [2]int{rep.Failed(), rep.Skipped()})
 }
 
 // TestRunProgress checks progress sees every check once, in order, with the
