@@ -215,7 +215,7 @@ func (k *Decode) Record(c *vk.Commands, set *vk.DescriptorSet, p DecodePush) err
 	}
 	groups := p.Rows * uint32(k.shape.Layout.KVHeads) * p.Splits
 	if k.lanes {
-		groups = ceilDiv(groups, k.spec.wg)
+		groups = ceilDiv(groups, k.wg)
 	}
 	x, y := grid(groups, k.dev.Limits().MaxComputeWorkGroupCount[0])
 	c.Dispatch(k.first, set, vk.PushBytes(&p), x, y, 1)
@@ -308,7 +308,7 @@ func (k *Reduce) Record(c *vk.Commands, set *vk.DescriptorSet, p ReducePush) err
 		return fmt.Errorf("kernels: attn reduce: %d rows, %d splits, out stride %d for %d values", p.Rows, p.Splits, p.OStride, width)
 	}
 	n := p.Rows * uint32(k.shape.Heads*k.shape.Layout.HeadDim)
-	x, y := grid(ceilDiv(n, k.spec.wg), k.dev.Limits().MaxComputeWorkGroupCount[0])
+	x, y := grid(ceilDiv(n, k.wg), k.dev.Limits().MaxComputeWorkGroupCount[0])
 	c.Dispatch(k.first, set, vk.PushBytes(&p), x, y, 1)
 	return nil
 }

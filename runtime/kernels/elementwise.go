@@ -9,7 +9,7 @@ const valuesPerInvocation = 4
 
 // elementwise records a dispatch covering n values for p's default pipeline.
 func (p *program) recordElementwise(c *vk.Commands, set *vk.DescriptorSet, push []byte, n uint32) {
-	groups := ceilDiv(ceilDiv(n, valuesPerInvocation), p.spec.wg)
+	groups := ceilDiv(ceilDiv(n, valuesPerInvocation), p.wg)
 	x, y := grid(groups, p.dev.Limits().MaxComputeWorkGroupCount[0])
 	c.Dispatch(p.first, set, push, x, y, 1)
 }

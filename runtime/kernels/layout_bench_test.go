@@ -16,7 +16,7 @@ import (
 // variants: matvec.comp without ROWS) over workgroup sizes and rows per
 // workgroup, reporting each setting's ratio to copy's bandwidth at
 // 4096x4096 and one vector, so a GPU session can pick the defaults
-// (spec wg, matvecRows) from one run. Each setting's output must equal the
+// (the spec's wg, matvecRows) from one run. Each setting's output must equal the
 // default setting's within float32 summation error. CPU devices run the
 // _rows layouts, so they skip it.
 func BenchmarkMatVecLayout(b *testing.B) {
@@ -52,7 +52,7 @@ func benchLayout(b *testing.B, e *env, t quant.Type, variant string, wg, rows ui
 	k, err := NewMatVec(e.dev, t, variant)
 	require.NoError(b, err)
 	defer k.Close()
-	k.spec.wg, k.coop = wg, rows
+	k.wg, k.coop = wg, rows
 	set := e.set(k.program, buf[0], buf[1], buf[2])
 	require.NoError(b, e.err)
 	p := MatVecPush{Rows: benchRows, Cols: benchCols, XStride: benchCols, YStride: benchRows, N: 1}

@@ -272,7 +272,7 @@ func (k *MatVec) recordMatVec(c *vk.Commands, set *vk.DescriptorSet, p MatVecPus
 	}
 	per := k.nrows()
 	if k.rows {
-		per *= k.spec.wg
+		per *= k.wg
 	}
 	x, y := grid(ceilDiv(p.Rows, per), k.dev.Limits().MaxComputeWorkGroupCount[0])
 	c.Dispatch(pl, set, vk.PushBytes(&p), x, y, ceilDiv(p.N, MaxBatch))

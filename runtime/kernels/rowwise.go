@@ -78,7 +78,7 @@ func (k *Rope) Bind(x, pos, freqs vk.Binding) (*vk.DescriptorSet, error) {
 // Record rotates every head of p.Tokens tokens.
 func (k *Rope) Record(c *vk.Commands, set *vk.DescriptorSet, p RopePush) {
 	pairs := p.Tokens * p.Heads * (p.Dims / 2)
-	x, y := grid(ceilDiv(pairs, k.spec.wg), k.dev.Limits().MaxComputeWorkGroupCount[0])
+	x, y := grid(ceilDiv(pairs, k.wg), k.dev.Limits().MaxComputeWorkGroupCount[0])
 	c.Dispatch(k.first, set, vk.PushBytes(&p), x, y, 1)
 }
 
