@@ -56,17 +56,6 @@ vec4 part_hi[GROUP];
 uint tw_x[SG];         // each token's first texel, per batch
 float pv_x[GROUP];     // this lane's token's probability times V scale
 
-// quad returns values 4·i..4·i+3 of texel t.
-vec4 quad(uvec4 t, uint i) {
-#if defined(KV_F32)
-	return uintBitsToFloat(t);
-#elif defined(KV_F16)
-	return unpack_f16x4(i == 0 ? t.xy : t.zw);
-#else
-	return unpack_i8x4(t[i]);
-#endif
-}
-
 // lane_texel is texel m of this lane within a vector, clamped to the
 // vector's last: lanes past it load valid memory and hold zero queries.
 uint lane_texel(uint m) {
@@ -84,7 +73,7 @@ void scores_batch() {
 		[[unroll]] for (uint m = 0; m < TPL; m++) {
 			uvec4 t = texelFetch(kt, int(tw_x[j] + lane_texel(m)));
 			[[unroll]] for (uint i = 0; i < QV; i++) {
-				vec4 k = quad(t, i);
+				vec4 k = kv_texel_unit(t, i);
 				[[unroll]] for (uint g = 0; g < GROUP; g++) {
 					d[g] += q_x[g * U + m * QV + i] * k;
 				}
@@ -140,7 +129,7 @@ void accumulate_batch() {
 		[[unroll]] for (uint m = 0; m < TPL; m++) {
 			uvec4 t = texelFetch(vt, int(tw_x[j] + lane_texel(m)));
 			[[unroll]] for (uint i = 0; i < QV; i++) {
-				vec4 v = quad(t, i);
+				vec4 v = kv_texel_unit(t, i);
 				[[unroll]] for (uint g = 0; g < GROUP; g++) {
 					acc_x[g * U + m * QV + i] += pj[g] * v;
 				}

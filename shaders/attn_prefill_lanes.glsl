@@ -60,24 +60,13 @@ float l_l[QH];          // running Σ e^(s-m)
 vec4 kv_l[UNITS];       // this lane's token of the tile: its K, then its V
 float p_t[QH * TILE];   // the tile's scores, then probabilities, [QH][TILE]
 
-// unit_of returns vec4 unit k of the values packed in texel x.
-vec4 unit_of(uvec4 x, uint k) {
-#if defined(KV_F32)
-	return uintBitsToFloat(x);
-#elif defined(KV_F16)
-	return unpack_f16x4(k == 0 ? x.xy : x.zw);
-#else
-	return unpack_i8x4(x[k]);
-#endif
-}
-
 // load_vec loads the K (or V) vector whose first word is w into kv_l.
 void load_vec(bool v, uint w) {
 	if (KV_TEXELS) {
 		[[unroll]] for (uint j = 0; j < UNITS / UPT; j++) {
 			uvec4 x = v ? texelFetch(vt4, int(w / 4 + j)) : texelFetch(kt4, int(w / 4 + j));
 			[[unroll]] for (uint k = 0; k < UPT; k++) {
-				kv_l[j * UPT + k] = unit_of(x, k);
+				kv_l[j * UPT + k] = kv_texel_unit(x, k);
 			}
 		}
 	} else {

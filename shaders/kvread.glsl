@@ -31,3 +31,16 @@
 
 KV_LOAD4(load_k4, kpool)
 KV_LOAD4(load_v4, vpool)
+
+// kv_texel_unit returns vec4 unit i of the values packed in 16-byte texel t
+// (f32: the only unit; f16: i < 2; int8: i < 4), unscaled: the CPU layouts
+// (attn_decode_tx.glsl, attn_prefill_lanes.glsl) read K/V through texel views.
+vec4 kv_texel_unit(uvec4 t, uint i) {
+#if defined(KV_F32)
+	return uintBitsToFloat(t);
+#elif defined(KV_F16)
+	return unpack_f16x4(i == 0 ? t.xy : t.zw);
+#else
+	return unpack_i8x4(t[i]);
+#endif
+}

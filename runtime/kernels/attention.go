@@ -151,7 +151,7 @@ func decodeKernel(dev *vk.Device, s AttnShape, variant string) (string, string, 
 	switch {
 	case variant == "" && s.Layout.HeadDim <= lanesMaxHeadDim:
 		variant = name + "_lanes"
-	case variant == "" && dev.Physical().Type == vk.TypeCPU && texelViewsCover(dev) && txFits(dev, s):
+	case variant == "" && cpuTexelLayouts(dev) && txFits(dev, s):
 		variant = name + "_tx"
 	}
 	switch {

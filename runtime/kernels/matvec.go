@@ -192,6 +192,13 @@ func texelViewsCover(dev *vk.Device) bool {
 		lim.MinTexelBufferOffsetAlignment <= lim.MinStorageBufferOffsetAlignment
 }
 
+// cpuTexelLayouts reports whether dev takes the CPU attention layouts
+// (attn_decode _tx, attn_prefill _lanes_tx) by default: a CPU device with
+// subgroup shuffles whose texel views cover any storage range.
+func cpuTexelLayouts(dev *vk.Device) bool {
+	return dev.Physical().Type == vk.TypeCPU && dev.Features().SubgroupShuffle && texelViewsCover(dev)
+}
+
 // isRows reports whether variant uses a one-row-per-invocation layout.
 func isRows(variant string) bool {
 	return strings.HasSuffix(variant, "_rows") || isShuffleRows(variant)

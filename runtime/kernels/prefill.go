@@ -91,8 +91,7 @@ func NewPrefill(dev *vk.Device, s AttnShape, variant string) (*Prefill, error) {
 // with subgroup shuffles and texel views that hold any storage range,
 // else the tiled kernel.
 func prefillVariant(dev *vk.Device, name string) string {
-	f := dev.Features()
-	if dev.Physical().Type == vk.TypeCPU && f.SubgroupShuffle && f.TexelBuffer && texelViewsCover(dev) {
+	if cpuTexelLayouts(dev) {
 		return name + "_lanes_tx"
 	}
 	return name

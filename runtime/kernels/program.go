@@ -51,21 +51,19 @@ type program struct {
 // builds its default pipeline with specialization constants 1.. set to def
 // (constant 0 is always the spec's workgroup size).
 func newProgram(dev *vk.Device, kernel, want string, def ...uint32) (*program, error) {
-	p, err := selectProgram(dev, kernel, want)
-	if err != nil {
-		return nil, err
-	}
-	return p, p.build(def...)
+	return newProgramWG(dev, kernel, want, 0, def...)
 }
 
-// newProgramWG is newProgram with workgroup size wg instead of the spec's,
-// for a variant whose layout wants its own.
+// newProgramWG is newProgram with workgroup size wg (0: the spec's), for a
+// variant whose layout wants its own.
 func newProgramWG(dev *vk.Device, kernel, want string, wg uint32, def ...uint32) (*program, error) {
 	p, err := selectProgram(dev, kernel, want)
 	if err != nil {
 		return nil, err
 	}
-	p.wg = wg
+	if wg != 0 {
+		p.wg = wg
+	}
 	return p, p.build(def...)
 }
 
